@@ -1,0 +1,141 @@
+"""The ``loans`` command: serve, migrate, keys, demo, scorecard and batch scoring."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from app.config import Settings, get_settings
+from app.db import make_engine, session_scope
+from schemas.identity import Role
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app import migrate
+
+    if settings.is_sqlite:
+        migrate.upgrade(settings.database_url)
+    uvicorn.run(
+        "app.asgi:app", host=args.host, port=args.port, workers=args.workers,
+        log_config=None, access_log=False, proxy_headers=True,
+    )
+    return 0
+
+
+def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
+    from app import migrate
+
+    migrate.upgrade(settings.database_url)
+    print("database is at the latest schema")
+    return 0
+
+
+def _keys(args: argparse.Namespace, settings: Settings) -> int:
+    from app.apikeys import service
+
+    engine = make_engine(settings)
+    try:
+        for session in session_scope(engine, write=True):
+            if args.keys_command == "create":
+                try:
+                    row, key = service.create_key(
+                        session, role=Role(args.role), name=args.name,
+                        branch_id=args.branch, partner_id=args.partner,
+                    )
+                except service.ApiKeyRequestError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 2
+                print(f"created key id={row.id} name={row.name} role={row.role}", file=sys.stderr)
+                print(key)
+            elif args.keys_command == "list":
+                for info in service.list_keys(session):
+                    print(json.dumps(info.model_dump(mode="json")))
+            elif args.keys_command == "revoke":
+                try:
+                    service.revoke_key(session, args.id)
+                except service.ApiKeyRequestError as exc:
+                    print(f"error: {exc}", file=sys.stderr)
+                    return 2
+                print(f"revoked key id={args.id}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from app import migrate
+    from app.demo import load as load_demo
+
+    migrate.upgrade(settings.database_url)
+    engine = make_engine(settings)
+    try:
+        with Session(engine) as session:
+            summary = load_demo(session, seed=args.seed)
+            session.commit()
+    finally:
+        engine.dispose()
+    for line in summary:
+        print(line)
+    return 0
+
+
+def _openapi(args: argparse.Namespace, _settings: Settings) -> int:
+    from app.contract import render_openapi_yaml
+
+    text = render_openapi_yaml()
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="loans", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP service (migrates SQLite first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=_serve)
+
+    sub.add_parser("migrate", help="bring the database to the latest schema").set_defaults(func=_migrate)
+
+    keys = sub.add_parser("keys", help="create, list and revoke API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key; prints it alone on the last line")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--branch")
+    create.add_argument("--partner")
+    create.add_argument("--name")
+    keys_sub.add_parser("list", help="list keys (never the keys themselves)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("id", type=int)
+    keys.set_defaults(func=_keys)
+
+    demo = sub.add_parser("demo", help="load a realistic demo data set")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(func=_demo)
+
+    openapi = sub.add_parser("openapi", help="print or write the OpenAPI contract as YAML")
+    openapi.add_argument("--out", default="-", help="file to write, '-' for stdout")
+    openapi.set_defaults(func=_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args, get_settings()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

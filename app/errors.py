@@ -1,0 +1,221 @@
+"""Domain errors and the handlers that render every error as RFC 9457 problem details.
+
+Each error class knows its status, so routes raise and one place renders; the same
+classes feed ``responses=`` (see :func:`problem_responses`) so the contract lists them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ProblemError(Exception):
+    """An error with an HTTP meaning; the handler turns it into problem details."""
+
+    status: int = 400
+    slug: str | None = None
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: Sequence[Mapping[str, str]] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.errors = list(errors) if errors else None
+        self.extra = extra
+
+
+class Unauthorized(ProblemError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ProblemError):
+    status, slug, title = 403, "forbidden", "Not allowed for this role"
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict with the current state"
+
+
+class Unprocessable(ProblemError):
+    status, slug, title = 422, "unprocessable", "The request cannot be processed"
+
+
+class PayloadTooLarge(ProblemError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class RateLimited(ProblemError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class Unavailable(ProblemError):
+    status, slug, title = 503, "unavailable", "Service temporarily unavailable"
+
+
+def problem_body(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}" if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def problem_response(
+    status: int, detail: str, *, headers: Mapping[str, str] | None = None, **kw: Any
+) -> JSONResponse:
+    return JSONResponse(
+        problem_body(status, detail, **kw), status_code=status, media_type=PROBLEM_JSON,
+        headers=dict(headers or {}),
+    )
+
+
+def _pointer(loc: Sequence[int | str]) -> dict[str, str]:
+    where, *path = loc or ("body",)
+    if where == "body":
+        return {"pointer": "#/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)}
+    if where in ("query", "path"):
+        return {"parameter": str(path[0]) if path else ""}
+    if where == "header":
+        return {"header": str(path[0]) if path else ""}
+    return {"pointer": "#/" + "/".join(str(p) for p in loc)}
+
+
+def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        item = _pointer(err.get("loc", ()))
+        msg = str(err.get("msg", "invalid"))
+        if err.get("type") == "extra_forbidden":
+            msg = "This field may not be set by the caller"
+        item["detail"] = msg
+        out.append(item)
+    return out
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(
+            exc.status, exc.detail, title=exc.title, slug=exc.slug,
+            instance=request.url.path, headers=exc.headers, errors=exc.errors, **exc.extra,
+        )
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No resource at {request.url.path}"
+        elif exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem_response(
+            exc.status_code, detail, instance=request.url.path, headers=exc.headers
+        )
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = validation_errors(exc)
+        where = ", ".join(
+            e.get("pointer") or e.get("parameter") or e.get("header") or "?" for e in errors[:5]
+        )
+        n = len(errors)
+        return problem_response(
+            422, f"{n} invalid input{'s' if n != 1 else ''}: {where}",
+            title="Request validation failed", slug="validation-error",
+            instance=request.url.path, errors=errors,
+        )
+
+    async def on_database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem_response(
+            503, "The database is unreachable; retry shortly.", slug="database-unavailable",
+            title="Service temporarily unavailable", instance=request.url.path,
+            headers={"Retry-After": str(retry_after_seconds)},
+            correlation_id=_request_id(request),
+        )
+
+    async def on_dbapi(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DBAPIError)
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            return await on_database_down(request, exc)
+        return await on_unexpected(request, exc)
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        rid = _request_id(request)
+        log.error("unhandled error %s (request %s)", type(exc).__name__, rid, exc_info=exc)
+        return problem_response(
+            500, "An unexpected error occurred; it has been logged.", slug="internal-error",
+            title="Internal server error", instance=request.url.path, correlation_id=rid,
+        )
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(DBAPIError, on_dbapi)
+    app.add_exception_handler(PoolTimeoutError, on_database_down)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Missing or unknown API key",
+    403: "The key's role may not call this operation",
+    404: "Not found, or not visible to this key",
+    409: "Conflicts with the resource's current state",
+    413: "Request body too large",
+    422: "Invalid input",
+    429: "Rate limit exceeded; see Retry-After",
+    503: "Database unavailable; see Retry-After",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the given error statuses."""
+    return {
+        code: {
+            "description": _DESCRIPTIONS.get(code, HTTPStatus(code).phrase),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for code in codes
+    }

@@ -1,0 +1,39 @@
+"""Liveness, readiness and metrics: unauthenticated, for the orchestrator and Prometheus."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.db import database_answers
+from app.errors import Unavailable, problem_responses
+from schemas.health import Health, Readiness
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive (touches no database)")
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz", summary="The database answers", responses=problem_responses(503),
+)
+async def readyz(request: Request) -> Readiness:
+    if not await run_in_threadpool(database_answers, request.app.state.engine):
+        retry = str(request.app.state.settings.retry_after_seconds)
+        raise Unavailable("The database does not answer.", headers={"Retry-After": retry})
+    return Readiness(status="ready", database="ok")
+
+
+@router.get(
+    "/metrics", summary="Prometheus metrics", response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}},
+)
+async def metrics(request: Request) -> Response:
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

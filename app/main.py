@@ -1,0 +1,82 @@
+"""The application factory: wires settings, database, errors, observability and routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from prometheus_client import CollectorRegistry
+from sqlalchemy.engine import Engine
+
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.errors import PROBLEM_JSON, install_error_handlers
+from app.health.router import router as health_router
+from app.identity.router import router as identity_router
+from app.observability import Metrics, RequestContextMiddleware, configure_logging
+from app.products.router import router as products_router
+from app.security import RateLimiter
+from schemas.problem import Problem
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+The system behind a bank's retail credit desk: loan quotes with exact schedules and the
+full cost of credit (PSK), affordability (PDN), product offers, applications with document
+checks, a calibrated scorecard, contracts, loans and servicing, and managers' portfolios
+with statistically sound flags for the security service.
+
+Every `/v1` operation needs `Authorization: Bearer <key>` (create one with
+`loans keys create`). Money and rates travel as decimal strings. Every error is an
+RFC 9457 problem (`application/problem+json`).
+"""
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="Loan origination service",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings)
+    app.state.metrics = Metrics(CollectorRegistry())
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+
+    install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)
+    app.add_middleware(
+        RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
+    )
+    for router in (health_router, identity_router, products_router):
+        app.include_router(router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_openapi(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """The contract: FastAPI's schema, with the problem type declared once."""
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem.pop("$defs", {}))
+    components["Problem"] = problem
+    problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "Invalid input", "content": problem_content}
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    return schema

@@ -1,0 +1,52 @@
+"""Queries on the product catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from app.products.table import ProductRow
+from schemas.products import Product, ProductCreate, ProductFields
+
+
+def _to_schema(row: ProductRow) -> Product:
+    return Product.model_validate(row.model_dump())
+
+
+def list_products(session: Session, *, active_only: bool = False) -> list[Product]:
+    query = select(ProductRow).order_by(ProductRow.code)
+    if active_only:
+        query = query.where(ProductRow.active == True)  # noqa: E712
+    return [_to_schema(r) for r in session.exec(query).all()]
+
+
+def get_product(session: Session, code: str) -> Product | None:
+    row = session.get(ProductRow, code)
+    return _to_schema(row) if row else None
+
+
+def _columns(fields: ProductFields) -> dict[str, Any]:
+    data = fields.model_dump(mode="python")
+    data["rate_by_grade"] = {k: str(v) for k, v in fields.rate_by_grade.items()}
+    data["channels"] = [c.value for c in fields.channels]
+    data["required_documents"] = [d.value for d in fields.required_documents]
+    return data
+
+
+def insert_product(session: Session, product: ProductCreate) -> Product:
+    row = ProductRow(**_columns(product))
+    session.add(row)
+    session.flush()
+    return _to_schema(row)
+
+
+def replace_product(session: Session, code: str, fields: ProductFields) -> Product | None:
+    row = session.get(ProductRow, code, with_for_update=True)
+    if row is None:
+        return None
+    for key, value in _columns(fields).items():
+        setattr(row, key, value)
+    session.add(row)
+    session.flush()
+    return _to_schema(row)

@@ -1,0 +1,55 @@
+"""``/v1/products``: the catalogue of lending programmes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from app.apikeys.service import Principal
+from app.errors import problem_responses
+from app.products import repository, service
+from app.security import ALL_ROLES, require
+from app.sessions import ReadSession, WriteSession
+from schemas.identity import Role
+from schemas.products import Product, ProductCreate, ProductFields
+
+router = APIRouter(prefix="/v1/products", tags=["products"])
+Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["consumer"])]
+_COMMON = (401, 429, 503)
+
+
+@router.get("", summary="Every lending programme", responses=problem_responses(*_COMMON))
+def list_products(
+    session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]
+) -> list[Product]:
+    return repository.list_products(session)
+
+
+@router.get("/{code}", summary="One programme", responses=problem_responses(*_COMMON, 404, 422))
+def get_product(
+    code: Code, session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]
+) -> Product:
+    return service.get(session=session, code=code)
+
+
+@router.post(
+    "", status_code=201, summary="Add a programme (admin)",
+    responses=problem_responses(*_COMMON, 403, 409, 413, 422),
+)
+def create_product(
+    body: ProductCreate, session: WriteSession,
+    principal: Annotated[Principal, require(Role.ADMIN)],
+) -> Product:
+    return service.create(session=session, product=body, actor=principal)
+
+
+@router.put(
+    "/{code}", summary="Replace a programme's terms (admin)",
+    responses=problem_responses(*_COMMON, 403, 404, 413, 422),
+)
+def replace_product(
+    code: Code, body: ProductFields, session: WriteSession,
+    principal: Annotated[Principal, require(Role.ADMIN)],
+) -> Product:
+    return service.replace(session=session, code=code, fields=body, actor=principal)

@@ -1,0 +1,32 @@
+"""The product catalogue's table."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from app.columns import MONEY, RATE
+
+
+class ProductRow(SQLModel, table=True):
+    __tablename__ = "product"
+
+    code: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    description: str = Field(default="", max_length=2000)
+    min_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    max_amount: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    min_term_months: int
+    max_term_months: int
+    annual_rate: Decimal = Field(sa_column=Column(RATE, nullable=False))
+    rate_by_grade: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    min_age: int
+    max_age: int
+    min_income: Decimal = Field(sa_column=Column(MONEY, nullable=False))
+    pdn_limit: Decimal = Field(sa_column=Column(RATE, nullable=False))
+    channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    required_documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True

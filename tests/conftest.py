@@ -1,0 +1,141 @@
+"""Fixtures: the real app over httpx (TestClient) on SQLite always, PostgreSQL when set.
+
+SQLite tests copy a migrated template file, so each test starts from a clean, fully
+migrated database in milliseconds; PostgreSQL tests share one migrated throw-away
+database (``LOANS_TEST_POSTGRES_URL``) and truncate it between tests.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from app import migrate
+from app.apikeys import service as keys_service
+from app.config import Settings
+from app.db import make_engine, session_scope
+from app.main import create_app
+from schemas.identity import Role
+
+POSTGRES_URL = os.environ.get("LOANS_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    if not POSTGRES_URL:
+        pytest.skip("LOANS_TEST_POSTGRES_URL is not set")
+    migrate.upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+def _truncate_postgres(engine: Engine) -> None:
+    with engine.begin() as conn:
+        tables = [
+            r[0] for r in conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            ))
+        ]
+        if tables:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "loans.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_migrated")
+    engine = make_engine(Settings(database_url=url, db_pool_size=1))
+    _truncate_postgres(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, db_pool_size=5)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def engine(app: FastAPI) -> Engine:
+    return app.state.engine  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+MakeKey = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def make_key(engine: Engine) -> MakeKey:
+    """Create a key and return the Authorization header that carries it."""
+
+    def make(role: str | Role, *, branch: str | None = None, partner: str | None = None,
+             name: str | None = None) -> dict[str, str]:
+        for session in session_scope(engine, write=True):
+            _, key = keys_service.create_key(
+                session, role=Role(role), name=name, branch_id=branch, partner_id=partner,
+            )
+        return {"Authorization": f"Bearer {key}"}
+
+    return make
+
+
+@pytest.fixture
+def admin(make_key: MakeKey) -> dict[str, str]:
+    return make_key("admin", name="test-admin")
+
+
+@pytest.fixture
+def risk(make_key: MakeKey) -> dict[str, str]:
+    return make_key("risk_officer", name="test-risk")
+
+
+@pytest.fixture
+def branch_a(make_key: MakeKey) -> dict[str, str]:
+    return make_key("branch", branch="B01", name="branch-B01")
+
+
+@pytest.fixture
+def branch_b(make_key: MakeKey) -> dict[str, str]:
+    return make_key("branch", branch="B02", name="branch-B02")
+
+
+@pytest.fixture
+def partner_a(make_key: MakeKey) -> dict[str, str]:
+    return make_key("partner", partner="P01", name="partner-P01")
+
+
+@pytest.fixture
+def partner_b(make_key: MakeKey) -> dict[str, str]:
+    return make_key("partner", partner="P02", name="partner-P02")

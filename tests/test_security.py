@@ -1,0 +1,95 @@
+"""Authentication, roles and the deny-by-default rule."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from app.security import admitted_roles
+from tests.conftest import MakeKey
+
+
+def _dependency_calls(route: APIRoute) -> list[object]:
+    stack, seen = [route.dependant], []
+    while stack:
+        dep = stack.pop()
+        seen.append(dep.call)
+        stack.extend(dep.dependencies)
+    return seen
+
+
+def api_routes(routes) -> list[APIRoute]:
+    """All APIRoutes, also inside included routers (FastAPI >= 0.160 keeps them nested)."""
+    out: list[APIRoute] = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif getattr(r, "original_router", None) is not None:
+            out.extend(api_routes(r.original_router.routes))
+    return out
+
+
+def test_every_v1_route_declares_its_roles(app: FastAPI) -> None:
+    routes = [r for r in api_routes(app.routes) if r.path.startswith("/v1")]
+    assert routes, "no /v1 routes registered"
+    for route in routes:
+        declared = [admitted_roles(c) for c in _dependency_calls(route) if admitted_roles(c)]
+        assert declared, f"{route.methods} {route.path} does not declare the roles it admits"
+
+
+def test_missing_key_is_401_problem_with_challenge(client: TestClient) -> None:
+    r = client.get("/v1/me")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["www-authenticate"].startswith("Bearer")
+    body = r.json()
+    assert body["status"] == 401 and body["title"] and body["detail"] and body["type"]
+
+
+def test_unknown_and_malformed_keys_are_401(client: TestClient) -> None:
+    for header in ("Bearer lk_nope", "Bearer ", "Basic dXNlcjpwdw==", "Bearer " + "x" * 5000):
+        r = client.get("/v1/me", headers={"Authorization": header})
+        assert r.status_code == 401, header
+        assert "www-authenticate" in r.headers
+
+
+def test_me_reports_role_and_scope(client: TestClient, make_key: MakeKey) -> None:
+    cases = [
+        (make_key("admin", name="ops"), {"role": "admin", "branch_id": None, "partner_id": None}),
+        (make_key("branch", branch="B7"), {"role": "branch", "branch_id": "B7", "partner_id": None}),
+        (make_key("partner", partner="SHOP1"), {"role": "partner", "partner_id": "SHOP1"}),
+        (make_key("risk_officer"), {"role": "risk_officer"}),
+    ]
+    for headers, expected in cases:
+        r = client.get("/v1/me", headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        for k, v in expected.items():
+            assert body[k] == v
+
+
+def test_revoked_key_is_refused(client: TestClient, engine, make_key: MakeKey) -> None:
+    from app.apikeys import service
+    from app.db import session_scope
+
+    headers = make_key("admin")
+    assert client.get("/v1/me", headers=headers).status_code == 200
+    key_id = client.get("/v1/me", headers=headers).json()["key_id"]
+    for session in session_scope(engine, write=True):
+        service.revoke_key(session, key_id)
+    assert client.get("/v1/me", headers=headers).status_code == 401
+
+
+def test_rate_limit_answers_429_with_retry_after(app: FastAPI, client: TestClient,
+                                                  make_key: MakeKey) -> None:
+    app.state.rate_limiter.per_minute = 3
+    headers = make_key("partner", partner="P9")
+    statuses = [client.get("/v1/me", headers=headers).status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200]
+    r = client.get("/v1/me", headers=headers)
+    assert r.status_code == 429
+    assert int(r.headers["retry-after"]) >= 1
+    assert r.headers["content-type"].startswith("application/problem+json")
+    # Another key has its own budget.
+    assert client.get("/v1/me", headers=make_key("admin")).status_code == 200
