@@ -1,12 +1,14 @@
 """Fixtures: the real app over httpx (TestClient) on SQLite always, PostgreSQL when set.
 
 SQLite tests copy a migrated template file, so each test starts from a clean, fully
-migrated database in milliseconds; PostgreSQL tests share one migrated throw-away
-database (``LOANS_TEST_POSTGRES_URL``) and truncate it between tests.
+migrated database in milliseconds; PostgreSQL tests do the same with ``CREATE DATABASE
+... TEMPLATE``: the throw-away database ``LOANS_TEST_POSTGRES_URL`` is migrated once and
+cloned for every test.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -15,13 +17,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 from app import migrate
 from app.apikeys import service as keys_service
 from app.config import Settings
-from app.db import make_engine, session_scope
+from app.db import session_scope
 from app.main import create_app
 from schemas.identity import Role
 
@@ -44,16 +47,12 @@ def postgres_migrated() -> str:
     return POSTGRES_URL
 
 
-def _truncate_postgres(engine: Engine) -> None:
-    with engine.begin() as conn:
-        tables = [
-            r[0] for r in conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
-            ))
-        ]
-        if tables:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+_clones = itertools.count()
+
+
+def _admin_engine(url: str) -> Engine:
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT",
+                         poolclass=NullPool)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -63,11 +62,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    url = request.getfixturevalue("postgres_migrated")
-    engine = make_engine(Settings(database_url=url, db_pool_size=1))
-    _truncate_postgres(engine)
-    engine.dispose()
-    yield url
+    template_url = request.getfixturevalue("postgres_migrated")
+    template = make_url(template_url).database
+    clone = f"{template}_t{os.getpid()}_{next(_clones)}"
+    admin = _admin_engine(template_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{clone}"'))
+        conn.execute(text(f'CREATE DATABASE "{clone}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(template_url).set(database=clone).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{clone}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

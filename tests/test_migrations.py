@@ -22,12 +22,13 @@ def test_migrations_match_the_models(engine) -> None:
 
 def test_audit_rows_cannot_be_changed_or_deleted(engine) -> None:
     for session in session_scope(engine, write=True):
-        audit.record(session, actor="t", action="x.done", entity="x", entity_id=1)
+        audit.record(session, actor="t", action="x.done", entity="x", entity_id="probe-1")
     for statement in ("UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event"):
         with pytest.raises(DBAPIError), engine.begin() as conn:
             conn.execute(text(statement))
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT actor FROM audit_event")).scalar_one() == "t"
+        query = text("SELECT actor FROM audit_event WHERE entity_id = 'probe-1'")
+        assert conn.execute(query).scalar_one() == "t"
 
 
 def test_sqlite_connections_use_wal_and_foreign_keys(engine) -> None:
