@@ -16,6 +16,7 @@ from app.health.router import router as health_router
 from app.identity.router import router as identity_router
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.products.router import router as products_router
+from app.quotes.router import router as quotes_router
 from app.security import RateLimiter
 from schemas.problem import Problem
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
     )
-    for router in (health_router, identity_router, products_router):
+    for router in (health_router, identity_router, products_router, quotes_router):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

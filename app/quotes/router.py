@@ -1,0 +1,55 @@
+"""``/v1/quotes`` and ``/v1/offers``: what a credit manager shows the client first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from app.apikeys.service import Principal
+from app.clock import today
+from app.errors import problem_responses
+from app.quotes import service
+from app.security import ALL_ROLES, require
+from app.sessions import ReadSession
+from schemas.quotes import (
+    EarlyRepaymentRequest,
+    MaxAmount,
+    MaxAmountRequest,
+    Offer,
+    OfferRequest,
+    Quote,
+    QuoteRequest,
+)
+
+router = APIRouter(prefix="/v1", tags=["quotes"])
+_ERRORS = problem_responses(401, 413, 422, 429, 503)
+Caller = Annotated[Principal, require(*ALL_ROLES)]
+
+
+@router.post("/quotes", summary="A schedule with PSK for given terms", responses=_ERRORS)
+def create_quote(body: QuoteRequest, _: Caller) -> Quote:
+    return service.quote(body, today=today())
+
+
+@router.post(
+    "/quotes/max-amount", summary="The largest affordable amount within a PDN limit",
+    responses=problem_responses(401, 404, 413, 422, 429, 503),
+)
+def max_amount(body: MaxAmountRequest, session: ReadSession, _: Caller) -> MaxAmount:
+    return service.max_amount(session=session, req=body)
+
+
+@router.post(
+    "/quotes/early-repayment", summary="The new schedule after an early repayment",
+    responses=_ERRORS,
+)
+def early_repayment(body: EarlyRepaymentRequest, _: Caller) -> Quote:
+    return service.early_repayment(body, today=today())
+
+
+@router.post(
+    "/offers", summary="Every programme for a borrower, ranked by PSK", responses=_ERRORS,
+)
+def offers(body: OfferRequest, session: ReadSession, principal: Caller) -> list[Offer]:
+    return service.offers(session=session, req=body, role=principal.role, today=today())

@@ -1,0 +1,143 @@
+"""Quotes and offers: translate API shapes to the loan-maths core and back."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from app import loanmath
+from app.errors import Unprocessable
+from app.products import repository as products
+from app.products import service as product_service
+from app.products.eligibility import Applicant, ineligibility_reasons
+from schemas.identity import Role
+from schemas.quotes import (
+    EarlyRepaymentRequest,
+    MaxAmount,
+    MaxAmountRequest,
+    Offer,
+    OfferRequest,
+    Quote,
+    QuoteRequest,
+    ScheduleRow,
+)
+
+
+def terms_from(req: QuoteRequest, today: date) -> loanmath.LoanTerms:
+    return loanmath.LoanTerms(
+        amount=req.amount, annual_rate=req.annual_rate, term_months=req.term_months,
+        issue_date=req.issue_date or today, method=loanmath.Method(req.method.value),
+        day_count=loanmath.DayCount(req.day_count.value), upfront_fee=req.upfront_fee,
+        monthly_fee=req.monthly_fee, grace_months=req.grace_months,
+    )
+
+
+def to_quote(schedule: loanmath.Schedule) -> Quote:
+    return Quote.model_construct(
+        regular_payment=schedule.regular_payment,
+        payments=[
+            ScheduleRow.model_construct(
+                number=p.number, date=p.date, principal=p.principal, interest=p.interest,
+                fee=p.fee, payment=p.payment, balance=p.balance,
+            )
+            for p in schedule.payments
+        ],
+        total_interest=schedule.total_interest,
+        total_payments=schedule.total_payments,
+        psk_percent=format(schedule.psk_percent, "f"),
+        psk_amount=schedule.psk_amount,
+    )
+
+
+def schedule_for(terms: loanmath.LoanTerms) -> loanmath.Schedule:
+    try:
+        return loanmath.build_schedule(terms)
+    except loanmath.LoanMathError as exc:
+        raise Unprocessable(str(exc)) from exc
+
+
+def quote(req: QuoteRequest, *, today: date) -> Quote:
+    return to_quote(schedule_for(terms_from(req, today)))
+
+
+def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
+    rate, limit = req.annual_rate, req.pdn_limit
+    low: Decimal | None = None
+    high: Decimal | None = None
+    if req.product_code is not None:
+        product = product_service.get(session=session, code=req.product_code)
+        if not product.min_term_months <= req.term_months <= product.max_term_months:
+            raise Unprocessable(
+                f"term_months must be between {product.min_term_months} and "
+                f"{product.max_term_months} for {product.code}"
+            )
+        rate = product.annual_rate
+        limit = min(limit, product.pdn_limit) if limit is not None else product.pdn_limit
+        low, high = product.min_amount, product.max_amount
+    assert rate is not None and limit is not None
+    try:
+        result = loanmath.max_affordable_amount(
+            monthly_income=req.monthly_income, monthly_debt_payments=req.monthly_debt_payments,
+            annual_rate=rate, term_months=req.term_months, pdn_limit=limit,
+            min_amount=low, max_amount=high,
+        )
+    except loanmath.LoanMathError as exc:
+        raise Unprocessable(str(exc)) from exc
+    return MaxAmount(max_amount=result.max_amount, regular_payment=result.regular_payment,
+                     pdn=result.pdn, annual_rate=rate)
+
+
+def early_repayment(req: EarlyRepaymentRequest, *, today: date) -> Quote:
+    terms = terms_from(req.terms, today)
+    try:
+        schedule = loanmath.early_repayment(
+            terms, on=req.date, amount=req.amount,
+            mode=loanmath.EarlyRepaymentMode(req.mode.value),
+        )
+    except loanmath.LoanMathError as exc:
+        raise Unprocessable(str(exc)) from exc
+    return to_quote(schedule)
+
+
+def channel_for(role: Role, requested: str | None) -> str:
+    if role is Role.PARTNER:
+        return "pos"
+    if role is Role.BRANCH:
+        return "branch"
+    return requested or "branch"
+
+
+def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> list[Offer]:
+    """Every programme for this borrower, eligible ones first, each group by PSK."""
+    channel = channel_for(role, req.channel.value if req.channel else None)
+    applicant = Applicant(
+        birth_date=req.borrower.birth_date, monthly_income=req.borrower.monthly_income,
+        monthly_debt_payments=req.borrower.monthly_debt_payments,
+    )
+    out: list[Offer] = []
+    for product in products.list_products(session):
+        amount, term = req.wish.amount, req.wish.term_months
+        rate = product.annual_rate
+        payment = psk = ratio = None
+        try:
+            schedule = loanmath.build_schedule(loanmath.LoanTerms(
+                amount=amount, annual_rate=rate, term_months=term, issue_date=today,
+            ))
+            payment = schedule.regular_payment
+            psk = format(schedule.psk_percent, "f")
+            assert payment is not None
+            ratio = loanmath.pdn(applicant.monthly_income, applicant.monthly_debt_payments, payment)
+        except loanmath.LoanMathError:
+            pass
+        reasons = ineligibility_reasons(
+            product, applicant, amount=amount, term_months=term, channel=channel, on=today, pdn=ratio,
+        )
+        out.append(Offer(
+            product_code=product.code, name=product.name, eligible=not reasons, reasons=reasons,
+            amount=amount, term_months=term, annual_rate=rate, regular_payment=payment,
+            psk_percent=psk, pdn=ratio,
+        ))
+    out.sort(key=lambda o: (not o.eligible, Decimal(o.psk_percent or "1e9"), o.product_code))
+    return out

@@ -1,0 +1,114 @@
+"""Quotes, affordability, early repayment and offers through the HTTP API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy_financial as npf
+import pytest
+from fastapi.testclient import TestClient
+
+BASE = {"amount": "300000", "annual_rate": "18.9", "term_months": 24, "issue_date": "2026-01-31"}
+
+
+def test_quote_annuity_matches_numpy_financial_and_sums(client: TestClient, branch_a) -> None:
+    r = client.post("/v1/quotes", headers=branch_a, json=BASE)
+    assert r.status_code == 200, r.text
+    q = r.json()
+    expected = Decimal(str(round(-npf.pmt(0.189 / 12, 24, 300000), 2)))
+    assert Decimal(q["regular_payment"]) == expected
+    rows = q["payments"]
+    assert len(rows) == 24
+    assert rows[0]["date"] == "2026-02-28" and rows[1]["date"] == "2026-03-31"
+    assert sum(Decimal(p["principal"]) for p in rows) == Decimal("300000.00")
+    assert rows[-1]["balance"] == "0.00"
+    assert all(Decimal(p["payment"]) == Decimal(p["principal"]) + Decimal(p["interest"]) + Decimal(p["fee"])
+               for p in rows)
+    assert q["psk_percent"] == "18.900"
+    assert Decimal(q["psk_amount"]) == Decimal(q["total_payments"]) - Decimal("300000")
+    # Money travels as strings with 2 places.
+    assert isinstance(q["total_interest"], str) and q["total_interest"].count(".") == 1
+
+
+def test_fees_and_grace_raise_the_psk(client: TestClient, partner_a) -> None:
+    plain = client.post("/v1/quotes", headers=partner_a, json=BASE).json()
+    fees = client.post("/v1/quotes", headers=partner_a,
+                       json=BASE | {"upfront_fee": "3000", "monthly_fee": "199"}).json()
+    assert Decimal(fees["psk_percent"]) > Decimal(plain["psk_percent"])
+    assert fees["payments"][0]["fee"] == "199.00"
+
+
+def test_differentiated_has_no_regular_payment(client: TestClient, risk) -> None:
+    q = client.post("/v1/quotes", headers=risk, json=BASE | {"method": "differentiated",
+                                                          "day_count": "actual/365"}).json()
+    assert q["regular_payment"] is None
+    payments = [Decimal(p["payment"]) for p in q["payments"]]
+    assert payments[0] > payments[-1]
+
+
+@pytest.mark.parametrize("patch", [
+    {"amount": "-5"}, {"amount": "0"}, {"term_months": 0}, {"grace_months": 24},
+    {"method": "balloon"}, {"annual_rate": "abc"}, {"annual_rate": "NaN"},
+    {"amount": "1e400"}, {"term_months": 10**12}, {"issue_date": "2026-02-30"},
+    {"amount": "100.001"}, {"day_count": "30E/360"}, {"unknown_field": 1},
+])
+def test_bad_quote_input_is_422_problem(client: TestClient, admin, patch) -> None:
+    r = client.post("/v1/quotes", headers=admin, json=BASE | patch)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_max_amount_is_the_largest_affordable(client: TestClient, branch_a) -> None:
+    body = {"monthly_income": "120000", "monthly_debt_payments": "15000", "annual_rate": "20",
+            "term_months": 36, "pdn_limit": "0.5"}
+    r = client.post("/v1/quotes/max-amount", headers=branch_a, json=body)
+    assert r.status_code == 200, r.text
+    m = r.json()
+    assert Decimal(m["pdn"]) <= Decimal("0.5")
+    one_more = Decimal(m["max_amount"]) + Decimal("0.01")
+    q = client.post("/v1/quotes", headers=branch_a, json={
+        "amount": str(one_more), "annual_rate": "20", "term_months": 36}).json()
+    assert (Decimal("15000") + Decimal(q["regular_payment"])) / Decimal("120000") > Decimal("0.5")
+
+
+def test_max_amount_clamps_to_the_product(client: TestClient, branch_a) -> None:
+    body = {"monthly_income": "5000000", "monthly_debt_payments": "0", "term_months": 60,
+            "product_code": "consumer"}
+    m = client.post("/v1/quotes/max-amount", headers=branch_a, json=body).json()
+    assert m["max_amount"] == "5000000.00" and m["annual_rate"] == "27.9"
+    r = client.post("/v1/quotes/max-amount", headers=branch_a, json=body | {"product_code": "nope"})
+    assert r.status_code == 404
+    r = client.post("/v1/quotes/max-amount", headers=branch_a, json=body | {"term_months": 360})
+    assert r.status_code == 422
+
+
+def test_early_repayment_shortens_the_term(client: TestClient, branch_a) -> None:
+    body = {"terms": BASE, "date": "2026-06-15", "amount": "100000", "mode": "reduce_term"}
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a, json=body)
+    assert r.status_code == 200, r.text
+    rows = r.json()["payments"]
+    assert rows[0]["date"] == "2026-06-15" and rows[-1]["balance"] == "0.00"
+    assert len(rows) - 1 < 24 - 4
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a,
+                    json=body | {"mode": "reduce_payment"})
+    assert r.status_code == 200
+    assert Decimal(r.json()["regular_payment"]) < Decimal(
+        client.post("/v1/quotes", headers=branch_a, json=BASE).json()["regular_payment"])
+
+
+def test_offers_rank_by_psk_and_explain_ineligibility(client: TestClient, partner_a, branch_a) -> None:
+    body = {"borrower": {"birth_date": "1990-05-01", "monthly_income": "90000",
+                         "monthly_debt_payments": "5000"},
+            "wish": {"amount": "150000", "term_months": 12}}
+    offers = client.post("/v1/offers", headers=partner_a, json=body).json()
+    by_code = {o["product_code"]: o for o in offers}
+    assert by_code["pos_installment"]["eligible"] is True
+    assert any(r.startswith("channel") for r in by_code["consumer"]["reasons"])
+    eligible = [o for o in offers if o["eligible"]]
+    assert [o["psk_percent"] for o in eligible] == sorted(o["psk_percent"] for o in eligible)
+    assert offers.index(eligible[-1]) < len(eligible)
+    branch = {o["product_code"]: o for o in client.post("/v1/offers", headers=branch_a, json=body).json()}
+    assert branch["consumer"]["eligible"] is True and branch["pos_installment"]["eligible"] is False
+    young = body | {"borrower": body["borrower"] | {"birth_date": "2007-01-01"}}
+    res = {o["product_code"]: o for o in client.post("/v1/offers", headers=branch_a, json=young).json()}
+    assert any(r.startswith("age") for r in res["consumer"]["reasons"])
