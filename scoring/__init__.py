@@ -1,0 +1,72 @@
+"""Numpy-only application scorecard: WoE binning, IV selection, L2 logistic
+regression, points scaling, master-scale grades, reason codes and validation.
+
+Public API (a contract: see docs/scoring.md).
+"""
+
+from scoring.application_features import (
+    FEATURES,
+    RUB_PER_DM,
+    application_columns,
+    german_credit_columns,
+)
+from scoring.batch_scoring import DEFAULT_VERSION, fit_from_csv, score_csv
+from scoring.binning import Binning
+from scoring.master_scale import DEFAULT_MASTER_SCALE, MasterScale
+from scoring.scorecard import (
+    Characteristic,
+    Scorecard,
+    ScoreResult,
+    fit_scorecard,
+    load_scorecard,
+)
+from scoring.validation import ValidationReport, auc, ks, psi, validate
+
+__all__ = [
+    "DEFAULT_MASTER_SCALE",
+    "DEFAULT_VERSION",
+    "FEATURES",
+    "RUB_PER_DM",
+    "Binning",
+    "Characteristic",
+    "MasterScale",
+    "ScoreResult",
+    "Scorecard",
+    "ValidationReport",
+    "application_columns",
+    "auc",
+    "fit_from_csv",
+    "fit_scorecard",
+    "german_credit_columns",
+    "ks",
+    "load_scorecard",
+    "psi",
+    "score_csv",
+    "validate",
+]
+
+# Credit-manager flags (docs/manager-flags.md).
+from scoring.manager_flags import (
+    DEFAULT_FPD_SHARE,
+    FunnelLimits,
+    ManagerFlagReport,
+    benjamini_hochberg,
+    flag_first_payment_default,
+    flag_managers,
+    funnel_limits,
+    poisson_binomial_upper_tail,
+)
+from scoring.synthetic_portfolio import SyntheticPortfolio, synthetic_portfolio
+
+__all__ += [
+    "DEFAULT_FPD_SHARE",
+    "FunnelLimits",
+    "ManagerFlagReport",
+    "SyntheticPortfolio",
+    "benjamini_hochberg",
+    "flag_first_payment_default",
+    "flag_managers",
+    "funnel_limits",
+    "poisson_binomial_upper_tail",
+    "synthetic_portfolio",
+]

@@ -1,0 +1,41 @@
+"""Shared fixtures: the German Credit data (from ../shared beside the repo)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from scoring import Scorecard, fit_scorecard, german_credit_columns
+from scoring.german_credit import read_german_credit
+
+REPO = Path(__file__).resolve().parents[2]
+GERMAN_CSV = Path(
+    os.environ.get("SCORING_GERMAN_CSV", REPO.parent / "shared" / "data" / "germancredit.csv")
+)
+
+
+@pytest.fixture(scope="session")
+def german_csv() -> Path:
+    if not GERMAN_CSV.exists():
+        pytest.skip(f"German Credit CSV not found at {GERMAN_CSV} (set SCORING_GERMAN_CSV)")
+    return GERMAN_CSV
+
+
+@pytest.fixture(scope="session")
+def german_raw(german_csv: Path) -> tuple[dict[str, Any], np.ndarray]:
+    return read_german_credit(german_csv)
+
+
+@pytest.fixture(scope="session")
+def german_app(german_csv: Path) -> tuple[dict[str, Any], np.ndarray]:
+    return german_credit_columns(german_csv)
+
+
+@pytest.fixture(scope="session")
+def raw_card(german_raw: tuple[dict[str, Any], np.ndarray]) -> Scorecard:
+    cols, bad = german_raw
+    return fit_scorecard(cols, bad, version="test-raw", fitted_on="2026-01-01T00:00:00+00:00")
