@@ -7,10 +7,11 @@ PostgreSQL alike, and ``SUM`` in SQL stays exact.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -44,3 +45,22 @@ class FixedPoint(TypeDecorator[Decimal]):
 
 MONEY = FixedPoint(2)
 RATE = FixedPoint(4)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps that come back timezone-aware (UTC) on SQLite too, which drops the zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use UTC")
+        return value  # type: ignore[no-any-return]
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]

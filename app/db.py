@@ -8,6 +8,7 @@ for a connection while a thread is free.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, text
@@ -60,7 +61,14 @@ WRITE_OPTION = "loans_write"
 
 
 def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
-    """A session that commits when the caller is done and rolls back on any error.
+    """The request-scoped form of :func:`transaction`, for FastAPI dependencies."""
+    with transaction(engine, write=write) as session:
+        yield session
+
+
+@contextmanager
+def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back on any error.
 
     ``write=True`` marks a transaction that will change data: on SQLite it starts with
     ``BEGIN IMMEDIATE``; on PostgreSQL it changes nothing (row locks do the work).

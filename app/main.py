@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -9,14 +10,18 @@ from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 
+from app.applications.router import router as applications_router
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import PROBLEM_JSON, install_error_handlers
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
+from app.loans.router import router as loans_router
+from app.managers.router import router as managers_router
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
+from app.risk.router import router as risk_router
 from app.security import RateLimiter
 from schemas.problem import Problem
 
@@ -46,12 +51,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings)
     app.state.metrics = Metrics(CollectorRegistry())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
 
     install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
     )
-    for router in (health_router, identity_router, products_router, quotes_router):
+    for router in (
+        health_router, identity_router, products_router, quotes_router, managers_router,
+        applications_router, loans_router, risk_router,
+    ):
         app.include_router(router)
 
     def openapi() -> dict[str, Any]:

@@ -1,7 +1,28 @@
 """Every table model, imported in one place so Alembic and the tests see the full schema."""
 
 from app.apikeys.table import ApiKey
+from app.applications.table import (
+    ApplicationDocumentRow,
+    ApplicationEventRow,
+    ApplicationRow,
+    IdempotencyRow,
+)
 from app.audit.table import AuditEvent
+from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
+from app.managers.table import ManagerPlanRow, ManagerRow
 from app.products.table import ProductRow
 
-__all__ = ["ApiKey", "AuditEvent", "ProductRow"]
+__all__ = [
+    "ApiKey",
+    "ApplicationDocumentRow",
+    "ApplicationEventRow",
+    "ApplicationRow",
+    "AuditEvent",
+    "IdempotencyRow",
+    "LoanInstalmentRow",
+    "LoanPaymentRow",
+    "LoanRow",
+    "ManagerPlanRow",
+    "ManagerRow",
+    "ProductRow",
+]

@@ -37,10 +37,18 @@ Term = Annotated[int, Field(ge=1, le=600, description="Months", examples=[12])]
 class QuoteRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{
-            "amount": "500000.00", "annual_rate": "27.9", "term_months": 24,
-            "method": "annuity", "issue_date": "2026-11-23", "day_count": "30/360",
-        }]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "amount": "500000.00",
+                    "annual_rate": "27.9",
+                    "term_months": 24,
+                    "method": "annuity",
+                    "issue_date": "2026-11-23",
+                    "day_count": "30/360",
+                }
+            ]
+        },
     )
 
     amount: PositiveMoney

@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 from app import migrate
 from app.apikeys import service as keys_service
 from app.config import Settings
-from app.db import session_scope
+from app.db import transaction
 from app.main import create_app
 from schemas.identity import Role
 
@@ -109,7 +109,7 @@ def make_key(engine: Engine) -> MakeKey:
 
     def make(role: str | Role, *, branch: str | None = None, partner: str | None = None,
              name: str | None = None) -> dict[str, str]:
-        for session in session_scope(engine, write=True):
+        with transaction(engine, write=True) as session:
             _, key = keys_service.create_key(
                 session, role=Role(role), name=name, branch_id=branch, partner_id=partner,
             )

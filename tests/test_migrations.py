@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 
 import app.tables  # noqa: F401
 from app.audit import service as audit
-from app.db import session_scope
+from app.db import transaction
 
 
 def test_migrations_match_the_models(engine) -> None:
@@ -21,7 +21,7 @@ def test_migrations_match_the_models(engine) -> None:
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(engine) -> None:
-    for session in session_scope(engine, write=True):
+    with transaction(engine, write=True) as session:
         audit.record(session, actor="t", action="x.done", entity="x", entity_id="probe-1")
     for statement in ("UPDATE audit_event SET actor = 'mallory'", "DELETE FROM audit_event"):
         with pytest.raises(DBAPIError), engine.begin() as conn:

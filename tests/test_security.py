@@ -71,12 +71,12 @@ def test_me_reports_role_and_scope(client: TestClient, make_key: MakeKey) -> Non
 
 def test_revoked_key_is_refused(client: TestClient, engine, make_key: MakeKey) -> None:
     from app.apikeys import service
-    from app.db import session_scope
+    from app.db import transaction
 
     headers = make_key("admin")
     assert client.get("/v1/me", headers=headers).status_code == 200
     key_id = client.get("/v1/me", headers=headers).json()["key_id"]
-    for session in session_scope(engine, write=True):
+    with transaction(engine, write=True) as session:
         service.revoke_key(session, key_id)
     assert client.get("/v1/me", headers=headers).status_code == 401
 

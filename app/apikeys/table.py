@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
+from app.columns import UTCDateTime
 
 
 class ApiKey(SQLModel, table=True):
@@ -21,8 +22,8 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16)
     key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
     revoked_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
+from app.columns import UTCDateTime
 
 
 class AuditEvent(SQLModel, table=True):
@@ -16,7 +17,7 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
     )
     actor: str = Field(max_length=200, description="key name and role, or 'cli'")
     action: str = Field(max_length=64, index=True)

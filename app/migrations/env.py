@@ -9,7 +9,7 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 import app.tables  # noqa: F401  (registers every table on SQLModel.metadata)
-from app.columns import FixedPoint
+from app.columns import FixedPoint, UTCDateTime
 from app.config import get_settings
 
 config = context.config
@@ -22,6 +22,8 @@ def render_item(type_: str, obj: Any, _ctx: Any) -> str | Literal[False]:
     """Scaled-integer decimals are plain BIGINT columns in the schema."""
     if type_ == "type" and isinstance(obj, FixedPoint):
         return "sa.BigInteger()"
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
     return False
 
 

@@ -22,8 +22,14 @@ def age_on(birth_date: date, day: date) -> int:
 
 
 def ineligibility_reasons(
-    product: Product, applicant: Applicant, *, amount: Decimal, term_months: int, channel: str,
-    on: date, pdn: Decimal | None,
+    product: Product,
+    applicant: Applicant,
+    *,
+    amount: Decimal,
+    term_months: int,
+    channel: str,
+    on: date,
+    pdn: Decimal | None,
 ) -> list[str]:
     """Every rule the request breaks; empty when the programme is open to this borrower."""
     reasons: list[str] = []

@@ -20,36 +20,38 @@ _COMMON = (401, 429, 503)
 
 
 @router.get("", summary="Every lending programme", responses=problem_responses(*_COMMON))
-def list_products(
-    session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]
-) -> list[Product]:
+def list_products(session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]) -> list[Product]:
     return repository.list_products(session)
 
 
 @router.get("/{code}", summary="One programme", responses=problem_responses(*_COMMON, 404, 422))
-def get_product(
-    code: Code, session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]
-) -> Product:
+def get_product(code: Code, session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]) -> Product:
     return service.get(session=session, code=code)
 
 
 @router.post(
-    "", status_code=201, summary="Add a programme (admin)",
+    "",
+    status_code=201,
+    summary="Add a programme (admin)",
     responses=problem_responses(*_COMMON, 403, 409, 413, 422),
 )
 def create_product(
-    body: ProductCreate, session: WriteSession,
+    body: ProductCreate,
+    session: WriteSession,
     principal: Annotated[Principal, require(Role.ADMIN)],
 ) -> Product:
     return service.create(session=session, product=body, actor=principal)
 
 
 @router.put(
-    "/{code}", summary="Replace a programme's terms (admin)",
+    "/{code}",
+    summary="Replace a programme's terms (admin)",
     responses=problem_responses(*_COMMON, 403, 404, 413, 422),
 )
 def replace_product(
-    code: Code, body: ProductFields, session: WriteSession,
+    code: Code,
+    body: ProductFields,
+    session: WriteSession,
     principal: Annotated[Principal, require(Role.ADMIN)],
 ) -> Product:
     return service.replace(session=session, code=code, fields=body, actor=principal)

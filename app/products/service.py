@@ -22,8 +22,9 @@ def create(*, session: Session, product: ProductCreate, actor: Principal) -> Pro
     if repository.get_product(session, product.code) is not None:
         raise Conflict(f"A product with code '{product.code}' already exists.")
     created = repository.insert_product(session, product)
-    audit.record(session, actor=actor.actor, action="product.created", entity="product",
-                 entity_id=product.code)
+    audit.record(
+        session, actor=actor.actor, action="product.created", entity="product", entity_id=product.code
+    )
     return created
 
 

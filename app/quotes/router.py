@@ -33,7 +33,8 @@ def create_quote(body: QuoteRequest, _: Caller) -> Quote:
 
 
 @router.post(
-    "/quotes/max-amount", summary="The largest affordable amount within a PDN limit",
+    "/quotes/max-amount",
+    summary="The largest affordable amount within a PDN limit",
     responses=problem_responses(401, 404, 413, 422, 429, 503),
 )
 def max_amount(body: MaxAmountRequest, session: ReadSession, _: Caller) -> MaxAmount:
@@ -41,7 +42,8 @@ def max_amount(body: MaxAmountRequest, session: ReadSession, _: Caller) -> MaxAm
 
 
 @router.post(
-    "/quotes/early-repayment", summary="The new schedule after an early repayment",
+    "/quotes/early-repayment",
+    summary="The new schedule after an early repayment",
     responses=_ERRORS,
 )
 def early_repayment(body: EarlyRepaymentRequest, _: Caller) -> Quote:
@@ -49,7 +51,9 @@ def early_repayment(body: EarlyRepaymentRequest, _: Caller) -> Quote:
 
 
 @router.post(
-    "/offers", summary="Every programme for a borrower, ranked by PSK", responses=_ERRORS,
+    "/offers",
+    summary="Every programme for a borrower, ranked by PSK",
+    responses=_ERRORS,
 )
 def offers(body: OfferRequest, session: ReadSession, principal: Caller) -> list[Offer]:
     return service.offers(session=session, req=body, role=principal.role, today=today())

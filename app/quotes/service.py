@@ -27,10 +27,15 @@ from schemas.quotes import (
 
 def terms_from(req: QuoteRequest, today: date) -> loanmath.LoanTerms:
     return loanmath.LoanTerms(
-        amount=req.amount, annual_rate=req.annual_rate, term_months=req.term_months,
-        issue_date=req.issue_date or today, method=loanmath.Method(req.method.value),
-        day_count=loanmath.DayCount(req.day_count.value), upfront_fee=req.upfront_fee,
-        monthly_fee=req.monthly_fee, grace_months=req.grace_months,
+        amount=req.amount,
+        annual_rate=req.annual_rate,
+        term_months=req.term_months,
+        issue_date=req.issue_date or today,
+        method=loanmath.Method(req.method.value),
+        day_count=loanmath.DayCount(req.day_count.value),
+        upfront_fee=req.upfront_fee,
+        monthly_fee=req.monthly_fee,
+        grace_months=req.grace_months,
     )
 
 
@@ -39,8 +44,13 @@ def to_quote(schedule: loanmath.Schedule) -> Quote:
         regular_payment=schedule.regular_payment,
         payments=[
             ScheduleRow.model_construct(
-                number=p.number, date=p.date, principal=p.principal, interest=p.interest,
-                fee=p.fee, payment=p.payment, balance=p.balance,
+                number=p.number,
+                date=p.date,
+                principal=p.principal,
+                interest=p.interest,
+                fee=p.fee,
+                payment=p.payment,
+                balance=p.balance,
             )
             for p in schedule.payments
         ],
@@ -79,21 +89,28 @@ def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
     assert rate is not None and limit is not None
     try:
         result = loanmath.max_affordable_amount(
-            monthly_income=req.monthly_income, monthly_debt_payments=req.monthly_debt_payments,
-            annual_rate=rate, term_months=req.term_months, pdn_limit=limit,
-            min_amount=low, max_amount=high,
+            monthly_income=req.monthly_income,
+            monthly_debt_payments=req.monthly_debt_payments,
+            annual_rate=rate,
+            term_months=req.term_months,
+            pdn_limit=limit,
+            min_amount=low,
+            max_amount=high,
         )
     except loanmath.LoanMathError as exc:
         raise Unprocessable(str(exc)) from exc
-    return MaxAmount(max_amount=result.max_amount, regular_payment=result.regular_payment,
-                     pdn=result.pdn, annual_rate=rate)
+    return MaxAmount(
+        max_amount=result.max_amount, regular_payment=result.regular_payment, pdn=result.pdn, annual_rate=rate
+    )
 
 
 def early_repayment(req: EarlyRepaymentRequest, *, today: date) -> Quote:
     terms = terms_from(req.terms, today)
     try:
         schedule = loanmath.early_repayment(
-            terms, on=req.date, amount=req.amount,
+            terms,
+            on=req.date,
+            amount=req.amount,
             mode=loanmath.EarlyRepaymentMode(req.mode.value),
         )
     except loanmath.LoanMathError as exc:
@@ -113,7 +130,8 @@ def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> l
     """Every programme for this borrower, eligible ones first, each group by PSK."""
     channel = channel_for(role, req.channel.value if req.channel else None)
     applicant = Applicant(
-        birth_date=req.borrower.birth_date, monthly_income=req.borrower.monthly_income,
+        birth_date=req.borrower.birth_date,
+        monthly_income=req.borrower.monthly_income,
         monthly_debt_payments=req.borrower.monthly_debt_payments,
     )
     out: list[Offer] = []
@@ -122,9 +140,14 @@ def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> l
         rate = product.annual_rate
         payment = psk = ratio = None
         try:
-            schedule = loanmath.build_schedule(loanmath.LoanTerms(
-                amount=amount, annual_rate=rate, term_months=term, issue_date=today,
-            ))
+            schedule = loanmath.build_schedule(
+                loanmath.LoanTerms(
+                    amount=amount,
+                    annual_rate=rate,
+                    term_months=term,
+                    issue_date=today,
+                )
+            )
             payment = schedule.regular_payment
             psk = format(schedule.psk_percent, "f")
             assert payment is not None
@@ -132,12 +155,27 @@ def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> l
         except loanmath.LoanMathError:
             pass
         reasons = ineligibility_reasons(
-            product, applicant, amount=amount, term_months=term, channel=channel, on=today, pdn=ratio,
+            product,
+            applicant,
+            amount=amount,
+            term_months=term,
+            channel=channel,
+            on=today,
+            pdn=ratio,
         )
-        out.append(Offer(
-            product_code=product.code, name=product.name, eligible=not reasons, reasons=reasons,
-            amount=amount, term_months=term, annual_rate=rate, regular_payment=payment,
-            psk_percent=psk, pdn=ratio,
-        ))
+        out.append(
+            Offer(
+                product_code=product.code,
+                name=product.name,
+                eligible=not reasons,
+                reasons=reasons,
+                amount=amount,
+                term_months=term,
+                annual_rate=rate,
+                regular_payment=payment,
+                psk_percent=psk,
+                pdn=ratio,
+            )
+        )
     out.sort(key=lambda o: (not o.eligible, Decimal(o.psk_percent or "1e9"), o.product_code))
     return out

@@ -1,0 +1,203 @@
+"""Queries on applications: one application with its documents, pages, and history."""
+
+from __future__ import annotations
+
+import base64
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.apikeys.service import Principal
+from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
+from app.errors import Unprocessable
+from app.loans.table import LoanRow
+from app.scope import restrict
+from schemas.applications import (
+    Application,
+    Borrower,
+    CreditHistory,
+    Decision,
+    Document,
+    Housing,
+    Rating,
+    Transition,
+)
+
+
+def documents_of(session: Session, ids: list[int]) -> dict[int, list[ApplicationDocumentRow]]:
+    out: dict[int, list[ApplicationDocumentRow]] = defaultdict(list)
+    if not ids:
+        return out
+    rows = session.exec(
+        select(ApplicationDocumentRow)
+        .where(col(ApplicationDocumentRow.application_id).in_(ids))
+        .order_by(col(ApplicationDocumentRow.id))
+    ).all()
+    for r in rows:
+        out[r.application_id].append(r)
+    return out
+
+
+def loans_of(session: Session, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(LoanRow.application_id, LoanRow.id).where(col(LoanRow.application_id).in_(ids))
+    )
+    return {a: i for a, i in rows.all() if i is not None}
+
+
+def to_schema(
+    session: Session,
+    row: ApplicationRow,
+    *,
+    documents: list[ApplicationDocumentRow] | None = None,
+    loan_id: int | None = None,
+    look_up_loan: bool = True,
+) -> Application:
+    assert row.id is not None
+    if documents is None:
+        documents = documents_of(session, [row.id]).get(row.id, [])
+    if loan_id is None and look_up_loan and row.status == "disbursed":
+        loan_id = loans_of(session, [row.id]).get(row.id)
+    rating = None
+    if row.grade is not None and row.score is not None and row.pd is not None:
+        rating = Rating(
+            score=row.score,
+            pd=row.pd,
+            grade=row.grade,
+            reasons=row.rating_reasons or [],
+            scorecard_version=row.scorecard_version or "",
+        )
+    decision = None
+    if row.decision is not None:
+        decision = Decision(
+            outcome=row.decision,
+            reasons=row.decision_reasons or [],
+            policy_version=row.policy_version or "",
+            annual_rate=row.annual_rate,
+            regular_payment=row.regular_payment,
+            pdn=row.pdn,
+        )
+    return Application(
+        id=row.id,
+        status=row.status,
+        product_code=row.product_code,
+        amount=row.amount,
+        term_months=row.term_months,
+        manager_id=row.manager_id,
+        channel=row.channel,
+        branch_id=row.branch_id,
+        partner_id=row.partner_id,
+        purpose=row.purpose,
+        borrower=Borrower.model_construct(
+            full_name=row.full_name,
+            birth_date=row.birth_date,
+            passport_number=row.passport_number,
+            monthly_income=row.monthly_income,
+            monthly_debt_payments=row.monthly_debt_payments,
+            employment_months=row.employment_months,
+            dependents=row.dependents,
+            housing=Housing(row.housing),
+            credit_history=CreditHistory(row.credit_history),
+            phone=row.phone,
+            existing_credits=row.existing_credits,
+        ),
+        documents=[
+            Document(
+                id=d.id or 0,
+                type=d.type,
+                number=d.number,
+                issued_on=d.issued_on,
+                added_at=d.added_at,
+            )
+            for d in documents
+        ],
+        missing_documents=row.missing_documents,
+        rating=rating,
+        decision=decision,
+        decision_reasons=row.decision_reasons,
+        loan_id=loan_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"a:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, value = raw.split(":", 1)
+        if kind != "a":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Unprocessable(
+            "invalid cursor", errors=[{"parameter": "cursor", "detail": "not a cursor from this API"}]
+        ) from exc
+
+
+def page(
+    session: Session,
+    principal: Principal,
+    *,
+    limit: int,
+    cursor: str | None,
+    status: str | None,
+    manager_id: str | None,
+    created_from: date | None,
+    created_to: date | None,
+) -> tuple[list[Application], str | None]:
+    """Newest first, keyset-paginated on id."""
+    query = restrict(select(ApplicationRow), principal, ApplicationRow)
+    if status:
+        query = query.where(ApplicationRow.status == status)
+    if manager_id:
+        query = query.where(ApplicationRow.manager_id == manager_id)
+    if created_from:
+        query = query.where(
+            col(ApplicationRow.created_at) >= datetime.combine(created_from, time.min, tzinfo=UTC)
+        )
+    if created_to:
+        query = query.where(
+            col(ApplicationRow.created_at)
+            < datetime.combine(created_to + timedelta(days=1), time.min, tzinfo=UTC)
+        )
+    if cursor:
+        query = query.where(col(ApplicationRow.id) < decode_cursor(cursor))
+    rows = session.exec(query.order_by(col(ApplicationRow.id).desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ids = [r.id for r in rows if r.id is not None]
+    docs = documents_of(session, ids)
+    loans = loans_of(session, ids)
+    items = [
+        to_schema(
+            session, r, documents=docs.get(r.id or 0, []), loan_id=loans.get(r.id or 0), look_up_loan=False
+        )
+        for r in rows
+    ]
+    return items, (encode_cursor(ids[-1]) if more and ids else None)
+
+
+def history(session: Session, application_id: int) -> list[Transition]:
+    rows = session.exec(
+        select(ApplicationEventRow)
+        .where(ApplicationEventRow.application_id == application_id)
+        .order_by(col(ApplicationEventRow.id))
+    ).all()
+    return [
+        Transition(
+            from_status=r.from_status,
+            to_status=r.to_status,
+            actor=r.actor,
+            role=r.role,
+            at=r.at,
+            reason=r.reason,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,99 @@
+"""The credit decision policy: versioned JSON, hard rules first, then grade cut-offs.
+
+Outcomes are ``approve``, ``decline`` or ``refer`` (to a risk officer). Every decision
+records the policy's version next to the scorecard's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from scoring import DEFAULT_MASTER_SCALE
+
+DEFAULT_POLICY = "policy-2026.11-v1.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Cutoff:
+    approve_up_to: str
+    refer_up_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionPolicy:
+    version: str
+    cutoffs: dict[str, Cutoff]
+    other_channel_window_days: int
+    same_manager_same_borrower_max: int
+    same_manager_window_days: int
+    grades: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DecisionPolicy:
+        grades = DEFAULT_MASTER_SCALE.all_grades
+        cutoffs = {k: Cutoff(**v) for k, v in data["grade_cutoffs"].items()}
+        for name, c in cutoffs.items():
+            for g in (c.approve_up_to, c.refer_up_to):
+                if g not in grades:
+                    raise ValueError(f"policy {name}: unknown grade {g}")
+            if grades.index(c.approve_up_to) > grades.index(c.refer_up_to):
+                raise ValueError(f"policy {name}: approve cut-off is worse than refer cut-off")
+        fraud = data["fraud"]
+        return cls(
+            version=data["version"],
+            cutoffs=cutoffs,
+            other_channel_window_days=int(fraud["other_channel_window_days"]),
+            same_manager_same_borrower_max=int(fraud["same_manager_same_borrower_max"]),
+            same_manager_window_days=int(fraud["same_manager_window_days"]),
+            grades=grades,
+        )
+
+    def cutoff_for(self, product_code: str) -> Cutoff:
+        return self.cutoffs.get(product_code, self.cutoffs["default"])
+
+
+@lru_cache
+def load_policy(name: str = DEFAULT_POLICY) -> DecisionPolicy:
+    text = resources.files("app.decisions").joinpath(name).read_text(encoding="utf-8")
+    return DecisionPolicy.from_dict(json.loads(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    outcome: str
+    reasons: list[str]
+
+
+def decide(
+    policy: DecisionPolicy,
+    *,
+    product_code: str,
+    grade: str,
+    pdn: Decimal,
+    pdn_limit: Decimal,
+    eligibility_problems: Sequence[str],
+    fraud_signals: Sequence[str],
+) -> Outcome:
+    """Hard rules, then fraud referral, then the product's grade cut-offs."""
+    hard = list(eligibility_problems)
+    if pdn > pdn_limit:
+        hard.append(f"pdn: {pdn} exceeds the programme's limit of {pdn_limit}")
+    if hard:
+        return Outcome("decline", sorted(set(hard)))
+    if grade == DEFAULT_MASTER_SCALE.default_grade:
+        return Outcome("decline", [f"grade: {grade} is the default grade"])
+    if fraud_signals:
+        return Outcome("refer", [f"fraud: {s}" for s in fraud_signals])
+    cutoff = policy.cutoff_for(product_code)
+    rank = policy.grades.index(grade)
+    if rank <= policy.grades.index(cutoff.approve_up_to):
+        return Outcome("approve", [f"grade: {grade} within the approval cut-off {cutoff.approve_up_to}"])
+    if rank <= policy.grades.index(cutoff.refer_up_to):
+        return Outcome("refer", [f"grade: {grade} below {cutoff.approve_up_to}; a risk officer decides"])
+    return Outcome("decline", [f"grade: {grade} below the programme's cut-off {cutoff.refer_up_to}"])

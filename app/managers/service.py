@@ -1,0 +1,32 @@
+"""Manager rules: ids are unique, branch and partner keys see only their own managers."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.apikeys.service import Principal
+from app.audit import service as audit
+from app.errors import Conflict, NotFound
+from app.managers import repository
+from app.managers.table import ManagerRow
+from app.scope import visible
+from schemas.managers import Manager, ManagerCreate
+
+
+def create(*, session: Session, manager: ManagerCreate, actor: Principal) -> Manager:
+    if repository.get(session, manager.id) is not None:
+        raise Conflict(f"A manager with id '{manager.id}' already exists.")
+    created = repository.insert(session, manager)
+    audit.record(session, actor=actor.actor, action="manager.created", entity="manager", entity_id=manager.id)
+    return created
+
+
+def get_visible_row(*, session: Session, manager_id: str, principal: Principal) -> ManagerRow:
+    row = repository.get(session, manager_id)
+    if row is None or not visible(principal, branch_id=row.branch_id, partner_id=row.partner_id):
+        raise NotFound(f"No manager with id '{manager_id}'.")
+    return row
+
+
+def get(*, session: Session, manager_id: str, principal: Principal) -> Manager:
+    return repository.to_schema(get_visible_row(session=session, manager_id=manager_id, principal=principal))

@@ -1,0 +1,66 @@
+"""Risk officers' routes: portfolios, plans and the security service's flags."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.apikeys.service import Principal
+from app.clock import today
+from app.errors import problem_responses
+from app.risk import service
+from app.security import require
+from app.sessions import ReadSession, WriteSession
+from schemas.identity import Role
+from schemas.managers import PlanFulfilment, PlanSet
+from schemas.portfolio import ManagerFlags, Portfolio
+
+router = APIRouter(prefix="/v1", tags=["risk"])
+RiskReader = Annotated[Principal, require(Role.RISK_OFFICER, Role.ADMIN)]
+ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+AsOf = Annotated[date | None, Query(description="Defaults to today")]
+
+
+@router.get(
+    "/managers/{manager_id}/portfolio",
+    summary="A manager's portfolio as of a date",
+    responses=problem_responses(401, 403, 404, 422, 429, 503),
+)
+def get_portfolio(
+    manager_id: ManagerPath, session: ReadSession, principal: RiskReader, as_of: AsOf = None
+) -> Portfolio:
+    return service.portfolio(
+        session=session, manager_id=manager_id, principal=principal, as_of=as_of or today()
+    )
+
+
+@router.put(
+    "/managers/{manager_id}/plan",
+    summary="Set a manager's plan for a month; returns plan fulfilment",
+    responses=problem_responses(401, 403, 404, 413, 422, 429, 503),
+)
+def set_plan(
+    manager_id: ManagerPath, body: PlanSet, session: WriteSession, principal: RiskReader
+) -> list[PlanFulfilment]:
+    return service.set_plan(
+        session=session, manager_id=manager_id, plan=body, principal=principal, as_of=today()
+    )
+
+
+@router.get(
+    "/risk/manager-flags",
+    summary="Managers with more problem loans than their PDs explain",
+    responses=problem_responses(401, 403, 422, 429, 503),
+)
+def manager_flags(
+    session: ReadSession,
+    _: RiskReader,
+    as_of: AsOf = None,
+    fdr: Annotated[float, Query(gt=0, le=0.5, description="False discovery rate")] = 0.05,
+    min_expected: Annotated[float, Query(ge=1, le=1000)] = 5.0,
+) -> ManagerFlags:
+    return service.manager_flags(session=session, as_of=as_of or today(), fdr=fdr, min_expected=min_expected)[
+        0
+    ]
