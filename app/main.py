@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 
 from app.applications.router import router as applications_router
+from app.clock import today
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import PROBLEM_JSON, install_error_handlers
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings)
     app.state.metrics = Metrics(CollectorRegistry())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.clock = today
     app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
 
     install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)

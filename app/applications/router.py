@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.apikeys.service import Principal
 from app.applications import contract_html, idempotency, repository, service
 from app.applications.service import Context
-from app.clock import today
+from app.business_date import business_date
 from app.db import transaction
 from app.errors import problem_responses
 from app.security import require
@@ -42,7 +42,9 @@ _MOVE_ERRORS = problem_responses(401, 403, 404, 409, 413, 422, 429, 503)
 
 def _ctx(request: Request, principal: Principal) -> Context:
     return Context(
-        principal=principal, today=today(), scorecard_path=request.app.state.settings.scorecard_path
+        principal=principal,
+        today=business_date(request),
+        scorecard_path=request.app.state.settings.scorecard_path,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from app.applications.router import Filer, Reader, _ctx
-from app.clock import today
+from app.business_date import Today
 from app.errors import problem_responses
 from app.loans import service
 from app.sessions import ReadSession, WriteSession
@@ -36,9 +36,10 @@ def get_loan(
     loan_id: int,
     session: ReadSession,
     principal: Reader,
+    day: Today,
     as_of: Annotated[date | None, Query(description="Defaults to today")] = None,
 ) -> Loan:
-    return service.get(session=session, loan_id=loan_id, principal=principal, as_of=as_of or today())
+    return service.get(session=session, loan_id=loan_id, principal=principal, as_of=as_of or day)
 
 
 @router.post(
@@ -62,6 +63,7 @@ def list_loans(
     request: Request,
     session: ReadSession,
     principal: Reader,
+    day: Today,
     manager_id: Annotated[str | None, Query(max_length=64)] = None,
     status: LoanStatus | None = None,
     bucket: Bucket | None = None,
@@ -78,7 +80,7 @@ def list_loans(
         manager_id=manager_id,
         status=status.value if status else None,
         bucket=bucket.value if bucket else None,
-        as_of=as_of or today(),
+        as_of=as_of or day,
     )
     return LoanPage(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
 
@@ -87,6 +89,6 @@ def list_loans(
     "/reminders", summary="Loans with a payment due in the next N days (contact centre)", responses=_READ
 )
 def reminders(
-    session: ReadSession, principal: Reader, within_days: Annotated[int, Query(ge=0, le=90)] = 7
+    session: ReadSession, principal: Reader, day: Today, within_days: Annotated[int, Query(ge=0, le=90)] = 7
 ) -> list[Reminder]:
-    return service.reminders(session=session, principal=principal, within_days=within_days, today=today())
+    return service.reminders(session=session, principal=principal, within_days=within_days, today=day)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 
 from app.apikeys.service import Principal
-from app.clock import today
+from app.business_date import Today
 from app.errors import problem_responses
 from app.quotes import service
 from app.security import ALL_ROLES, require
@@ -28,8 +28,8 @@ Caller = Annotated[Principal, require(*ALL_ROLES)]
 
 
 @router.post("/quotes", summary="A schedule with PSK for given terms", responses=_ERRORS)
-def create_quote(body: QuoteRequest, _: Caller) -> Quote:
-    return service.quote(body, today=today())
+def create_quote(body: QuoteRequest, _: Caller, day: Today) -> Quote:
+    return service.quote(body, today=day)
 
 
 @router.post(
@@ -46,8 +46,8 @@ def max_amount(body: MaxAmountRequest, session: ReadSession, _: Caller) -> MaxAm
     summary="The new schedule after an early repayment",
     responses=_ERRORS,
 )
-def early_repayment(body: EarlyRepaymentRequest, _: Caller) -> Quote:
-    return service.early_repayment(body, today=today())
+def early_repayment(body: EarlyRepaymentRequest, _: Caller, day: Today) -> Quote:
+    return service.early_repayment(body, today=day)
 
 
 @router.post(
@@ -55,5 +55,5 @@ def early_repayment(body: EarlyRepaymentRequest, _: Caller) -> Quote:
     summary="Every programme for a borrower, ranked by PSK",
     responses=_ERRORS,
 )
-def offers(body: OfferRequest, session: ReadSession, principal: Caller) -> list[Offer]:
-    return service.offers(session=session, req=body, role=principal.role, today=today())
+def offers(body: OfferRequest, session: ReadSession, principal: Caller, day: Today) -> list[Offer]:
+    return service.offers(session=session, req=body, role=principal.role, today=day)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.apikeys.service import Principal
-from app.clock import today
+from app.business_date import Today
 from app.errors import problem_responses
 from app.risk import service
 from app.security import require
@@ -29,11 +29,9 @@ AsOf = Annotated[date | None, Query(description="Defaults to today")]
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 def get_portfolio(
-    manager_id: ManagerPath, session: ReadSession, principal: RiskReader, as_of: AsOf = None
+    manager_id: ManagerPath, session: ReadSession, principal: RiskReader, day: Today, as_of: AsOf = None
 ) -> Portfolio:
-    return service.portfolio(
-        session=session, manager_id=manager_id, principal=principal, as_of=as_of or today()
-    )
+    return service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of or day)
 
 
 @router.put(
@@ -42,11 +40,9 @@ def get_portfolio(
     responses=problem_responses(401, 403, 404, 413, 422, 429, 503),
 )
 def set_plan(
-    manager_id: ManagerPath, body: PlanSet, session: WriteSession, principal: RiskReader
+    manager_id: ManagerPath, body: PlanSet, session: WriteSession, principal: RiskReader, day: Today
 ) -> list[PlanFulfilment]:
-    return service.set_plan(
-        session=session, manager_id=manager_id, plan=body, principal=principal, as_of=today()
-    )
+    return service.set_plan(session=session, manager_id=manager_id, plan=body, principal=principal, as_of=day)
 
 
 @router.get(
@@ -57,10 +53,9 @@ def set_plan(
 def manager_flags(
     session: ReadSession,
     _: RiskReader,
+    day: Today,
     as_of: AsOf = None,
     fdr: Annotated[float, Query(gt=0, le=0.5, description="False discovery rate")] = 0.05,
     min_expected: Annotated[float, Query(ge=1, le=1000)] = 5.0,
 ) -> ManagerFlags:
-    return service.manager_flags(session=session, as_of=as_of or today(), fdr=fdr, min_expected=min_expected)[
-        0
-    ]
+    return service.manager_flags(session=session, as_of=as_of or day, fdr=fdr, min_expected=min_expected)[0]

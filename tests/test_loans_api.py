@@ -1,0 +1,149 @@
+"""End to end through the HTTP API: branch and partner applications become loans, are
+repaid for a while, then fall 90+ days past due; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.clock import today
+from tests.factories import add_manager, application_body, to_loan
+
+
+class Clock:
+    def __init__(self, day: date) -> None:
+        self.day = day
+
+    def __call__(self) -> date:
+        return self.day
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Clock:
+    c = Clock(today())
+    app.state.clock = c
+    return c
+
+
+@pytest.fixture
+def managers(client: TestClient, admin) -> None:
+    add_manager(client, admin, "M-B01", branch="B01", segment="mass")
+    add_manager(client, admin, "M-P01", partner="P01", segment="pos")
+
+
+def _loan(client, headers, loan_id, as_of: date) -> dict:
+    r = client.get(f"/v1/loans/{loan_id}", headers=headers, params={"as_of": str(as_of)})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_branch_loan_repaid_then_ninety_plus(client: TestClient, clock: Clock, managers, branch_a, risk) -> None:
+    loan = to_loan(client, branch_a, risk, application_body("M-B01", amount="240000", term=12))
+    assert loan["status"] == "active" and loan["bucket"] == "current" and len(loan["schedule"]) == 12
+    assert sum(Decimal(i["principal"]) for i in loan["schedule"]) == Decimal("240000.00")
+    dues = [date.fromisoformat(i["due_date"]) for i in loan["schedule"]]
+    # The contact centre sees the first due date coming.
+    reminders = client.get("/v1/reminders", headers=branch_a, params={"within_days": 40}).json()
+    assert [(r["loan_id"], r["due_date"]) for r in reminders] == [(loan["id"], str(dues[0]))]
+    assert reminders[0]["phone"] and Decimal(reminders[0]["amount"]) == Decimal(loan["schedule"][0]["payment"])
+    # Two instalments paid on their due dates.
+    for k in (0, 1):
+        clock.day = dues[k]
+        r = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a,
+                        json={"amount": loan["schedule"][k]["payment"], "paid_on": str(dues[k])})
+        assert r.status_code == 201, r.text
+        assert r.json()["days_past_due"] == 0
+    state = _loan(client, branch_a, loan["id"], dues[1])
+    assert [i["status"] for i in state["schedule"][:2]] == ["paid", "paid"]
+    assert Decimal(state["paid_total"]) == sum(Decimal(loan["schedule"][k]["payment"]) for k in (0, 1))
+    assert not state["first_payment_default"]
+    # Then nothing more: the delinquency buckets move with the calendar.
+    missed = dues[2]
+    expect = [(0, "current", "active"), (1, "1-30", "active"), (30, "1-30", "active"), (31, "31-60", "active"),
+              (61, "61-90", "active"), (90, "61-90", "active"), (91, "90+", "problem")]
+    for days, bucket, status in expect:
+        s = _loan(client, branch_a, loan["id"], missed + timedelta(days=days))
+        assert (s["days_past_due"], s["bucket"], s["status"]) == (days, bucket, status), days
+    late = missed + timedelta(days=120)
+    listed = client.get("/v1/loans", headers=branch_a, params={"bucket": "90+", "as_of": str(late)}).json()
+    assert [x["id"] for x in listed["items"]] == [loan["id"]]
+    # The risk officer's portfolio agrees.
+    p = client.get("/v1/managers/M-B01/portfolio", headers=risk, params={"as_of": str(late)}).json()
+    assert p["problem_loans"]["count"] == 1 and p["issued"]["count"] == 1 and p["fpd_rate"] == 0.0
+    assert p["buckets"]["90+"] == 1 and p["expected_problems"] > 0
+
+
+def test_partner_loan_first_payment_default(client: TestClient, clock: Clock, managers, partner_a, risk) -> None:
+    body = application_body("M-P01", product="pos_installment", amount="45000", term=10, passport="4600 222333")
+    loan = to_loan(client, partner_a, risk, body)
+    first = date.fromisoformat(loan["schedule"][0]["due_date"])
+    assert not _loan(client, partner_a, loan["id"], first + timedelta(days=29))["first_payment_default"]
+    s = _loan(client, partner_a, loan["id"], first + timedelta(days=30))
+    assert s["first_payment_default"] and s["days_past_due"] == 30
+    s = _loan(client, partner_a, loan["id"], first + timedelta(days=91))
+    assert s["status"] == "problem" and s["bucket"] == "90+"
+    assert Decimal(s["overdue_total"]) == sum(Decimal(i["payment"]) for i in s["schedule"] if date.fromisoformat(i["due_date"]) < first + timedelta(days=91))
+    p = client.get("/v1/managers/M-P01/portfolio", headers=risk, params={"as_of": str(first + timedelta(days=91))}).json()
+    assert p["fpd_rate"] == 1.0 and p["problem_loans"]["count"] == 1
+    assert p["vintages"][0]["fpd_count"] == 1
+
+
+def test_partial_payment_covers_interest_first_and_overpayment_shortens(client: TestClient, clock: Clock, managers,
+                                                                        branch_a, risk) -> None:
+    loan = to_loan(client, branch_a, risk, application_body("M-B01", amount="120000", term=12))
+    first = loan["schedule"][0]
+    clock.day = date.fromisoformat(first["due_date"])
+    part = Decimal(first["interest"]) - Decimal("100.00")
+    s = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a,
+                    json={"amount": str(part), "paid_on": first["due_date"]}).json()
+    assert s["schedule"][0]["status"] in ("partly_paid", "due") and s["paid_principal"] == "0.00"
+    assert Decimal(s["schedule"][0]["paid"]) == part
+    assert Decimal(s["paid_interest"]) == part
+    big = Decimal(first["payment"]) - part + Decimal("50000")
+    s = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a,
+                    json={"amount": str(big), "paid_on": first["due_date"]}).json()
+    assert len(s["schedule"]) < 12, "an overpayment repays early and shortens the term"
+    assert Decimal(s["paid_total"]) == part + big
+
+
+def test_payments_are_validated(client: TestClient, clock: Clock, managers, branch_a, branch_b, risk) -> None:
+    loan = to_loan(client, branch_a, risk, application_body("M-B01", amount="100000", term=12))
+    future = str(clock.day + timedelta(days=3))
+    r = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a, json={"amount": "100", "paid_on": future})
+    assert r.status_code == 422
+    r = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a, json={"amount": "-1", "paid_on": str(clock.day)})
+    assert r.status_code == 422
+    r = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_b, json={"amount": "100", "paid_on": str(clock.day)})
+    assert r.status_code == 404
+    assert client.get(f"/v1/loans/{loan['id']}", headers=branch_b).status_code == 404
+    assert client.get("/v1/loans", headers=branch_b).json()["items"] == []
+    assert client.get("/v1/reminders", headers=branch_b, params={"within_days": 60}).json() == []
+    r = client.get(f"/v1/loans/{loan['id']}", headers=branch_a, params={"as_of": "2000-01-01"})
+    assert r.status_code == 422
+
+
+def test_risk_routes_refuse_branches_and_partners(client: TestClient, managers, branch_a, partner_a, risk, admin) -> None:
+    for who in (branch_a, partner_a):
+        assert client.get("/v1/managers/M-B01/portfolio", headers=who).status_code == 403
+        assert client.get("/v1/risk/manager-flags", headers=who).status_code == 403
+        assert client.put("/v1/managers/M-B01/plan", headers=who, json={"period": "2026-11", "volume": "1"}).status_code == 403
+    empty = client.get("/v1/managers/M-B01/portfolio", headers=risk).json()
+    assert empty["issued"] == {"count": 0, "volume": "0.00"} and empty["fpd_rate"] is None
+    assert empty["observed_to_expected"] is None and empty["vintages"] == []
+    assert client.get("/v1/managers/NOPE/portfolio", headers=admin).status_code == 404
+    flags = client.get("/v1/risk/manager-flags", headers=admin).json()
+    assert flags["flagged"] == [] and flags["managers_tested"] == 0
+
+
+def test_plan_fulfilment(client: TestClient, clock: Clock, managers, branch_a, risk) -> None:
+    to_loan(client, branch_a, risk, application_body("M-B01", amount="150000", term=12))
+    period = clock.day.strftime("%Y-%m")
+    r = client.put("/v1/managers/M-B01/plan", headers=risk, json={"period": period, "volume": "100000"})
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"period": period, "volume": "100000.00", "issued": "150000.00", "fulfilment": "1.5000"}]
+    r = client.put("/v1/managers/M-B01/plan", headers=risk, json={"period": "2026-13", "volume": "1"})
+    assert r.status_code == 422
