@@ -52,7 +52,7 @@ MANAGERS = [
     DemoManager("VIP-02", "Соколов Д. А.", "branch", "MSK-VIP", "vip", "vip_consumer", 0.01, 45),
     DemoManager("MSK-01", "Иванова А. П.", "branch", "MSK-01", "mass", "consumer", 0.06, 160),
     DemoManager("MSK-02", "Кузнецов И. И.", "branch", "MSK-01", "mass", "consumer", 0.06, 140),
-    DemoManager("MSK-03", "Попова М. С.", "branch", "MSK-01", "mass", "car", 0.04, 120, 3.0),
+    DemoManager("MSK-03", "Попова М. С.", "branch", "MSK-01", "mass", "consumer", 0.06, 420, 2.5),
     DemoManager("SPB-01", "Смирнов П. К.", "branch", "SPB-01", "mass", "consumer", 0.06, 150),
     DemoManager("SPB-02", "Васильева О. Н.", "branch", "SPB-01", "mass", "mortgage", 0.02, 50),
     DemoManager("EKB-01", "Морозов А. Г.", "branch", "EKB-01", "mass", "consumer", 0.07, 130),
@@ -84,7 +84,7 @@ def load(session: Session, *, seed: int = 2026, today: date | None = None) -> li
         counts = _portfolio(session, rng, today)
         lines.append(f"managers: {len(MANAGERS)}; loans: {counts[0]}; payments: {counts[1]}")
         lines.append(f"applications in every state: {_applications(session, today)}")
-        lines.append("planted problem managers: MSK-03 (3x), POS-03 (2.6x, first-payment defaults)")
+        lines.append("planted problem managers: MSK-03 (2.5x), POS-03 (2.6x, first-payment defaults)")
     else:
         lines.append("demo portfolio already loaded; adding keys only")
     for role, name, branch, partner in DEMO_KEYS:

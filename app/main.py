@@ -22,6 +22,7 @@ from app.managers.router import router as managers_router
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
+from app.risk.dashboard_router import router as dashboard_router
 from app.risk.router import router as risk_router
 from app.security import RateLimiter
 from schemas.problem import Problem
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     for router in (
         health_router, identity_router, products_router, quotes_router, managers_router,
-        applications_router, loans_router, risk_router,
+        applications_router, loans_router, risk_router, dashboard_router,
     ):
         app.include_router(router)
 

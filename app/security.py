@@ -62,8 +62,7 @@ def authenticate(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.", headers=_CHALLENGE)
-    with Session(request.app.state.engine) as session:
-        principal = principal_for(session, credentials.credentials)
+    principal = principal_from_key(request, credentials.credentials)
     if principal is None:
         raise Unauthorized(
             "The API key is unknown or revoked.",
@@ -72,6 +71,12 @@ def authenticate(
     request.state.principal = principal
     request.app.state.rate_limiter.check(principal.key_id)
     return principal
+
+
+def principal_from_key(request: Request, key: str) -> Principal | None:
+    """The caller a presented key stands for (header or the dashboard's cookie)."""
+    with Session(request.app.state.engine) as session:
+        return principal_for(session, key)
 
 
 def require(*roles: Role) -> Any:

@@ -31,7 +31,10 @@ class Portfolio(BaseModel):
     closed_loans: int
     problem_loans: CountVolume = Field(description="90+ days past due: count and issued volume")
     fpd_rate: float | None = Field(description="Share of loans whose first instalment went 30+ days late")
-    expected_problems: float = Field(description="Sum of PD at issue over the loans")
+    expected_problems: float = Field(
+        description="Sum over the loans of PD at issue, each scaled by the share of its 12-month "
+        "window lived through (from 120 days on book)"
+    )
     observed_to_expected: float | None
     buckets: dict[str, int] = Field(description="Loans by delinquency bucket (closed loans count as current)")
     vintages: list[Vintage]

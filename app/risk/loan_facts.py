@@ -24,6 +24,11 @@ from app.managers.table import ManagerPlanRow
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 PROBLEM_DAYS = 90
+# A loan can be 90+ days past due at the earliest ~4 months after issue (first due date,
+# then 91 days); PD at issue is a 12-month probability. The expected count as of a date
+# takes each loan's PD in proportion to how much of that window it has lived through.
+SEASONING_START_DAYS = 120
+PD_HORIZON_DAYS = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,14 @@ class LoanFacts:
     days_past_due: npt.NDArray[np.int64]
     closed: npt.NDArray[np.bool_]
     fpd: npt.NDArray[np.bool_]
+    days_on_book: npt.NDArray[np.int64]
+    fpd_observable: npt.NDArray[np.bool_]
+
+    @property
+    def seasoned_pd(self) -> npt.NDArray[np.float64]:
+        """PD scaled by the share of its 12-month window the loan has lived through."""
+        share = np.clip((self.days_on_book - SEASONING_START_DAYS) / PD_HORIZON_DAYS, 0.0, 1.0)
+        return self.pd * share
 
     @property
     def problem(self) -> npt.NDArray[np.bool_]:
@@ -100,6 +113,7 @@ def loan_facts(session: Session, *, as_of: date, manager_id: str | None = None) 
             oldest_unpaid.c.first_unpaid,
             or_(and_(col(LoanRow.closed_on).is_not(None), col(LoanRow.closed_on) <= as_of)).label("closed"),
             fpd.label("fpd"),
+            (col(LoanRow.fpd_deadline) <= as_of).label("fpd_observable"),
         )
         .outerjoin(oldest_unpaid, oldest_unpaid.c.loan_id == col(LoanRow.id))
         .outerjoin(first_due, first_due.c.loan_id == col(LoanRow.id))
@@ -130,6 +144,10 @@ def loan_facts(session: Session, *, as_of: date, manager_id: str | None = None) 
         days_past_due=np.maximum(dpd, 0),
         closed=np.fromiter((bool(r[6]) for r in rows), dtype=np.bool_, count=n),
         fpd=np.fromiter((bool(r[7]) for r in rows), dtype=np.bool_, count=n),
+        days_on_book=np.fromiter(
+            (ordinal - _as_date(r[3]).toordinal() for r in rows), dtype=np.int64, count=n
+        ),
+        fpd_observable=np.fromiter((bool(r[8]) for r in rows), dtype=np.bool_, count=n),
     )
 
 

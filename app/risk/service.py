@@ -44,7 +44,7 @@ def portfolio(*, session: Session, manager_id: str, principal: Principal, as_of:
     n = int(f.loan_id.size)
     buckets = np.bincount(f.bucket_index, minlength=len(BUCKETS)) if n else np.zeros(len(BUCKETS), dtype=int)
     open_buckets = np.bincount(f.bucket_index[~f.closed], minlength=len(BUCKETS)) if n else buckets
-    expected = float(f.pd.sum())
+    expected = float(f.seasoned_pd.sum())
     return Portfolio(
         manager_id=manager_id,
         as_of=as_of,
@@ -133,21 +133,37 @@ def manager_flags(
     plan_items = _fulfilment(session, None, as_of)
     if not f.loan_id.size:
         return ManagerFlags(as_of=as_of, managers_tested=0, fdr=fdr, phi=None, flagged=[]), {}
-    report = flag_managers(f.manager, f.pd, f.problem.astype(np.int64), fdr=fdr, min_expected=min_expected)
+    # Only loans old enough to show the outcome take part: a loan too young to be 90+ days
+    # past due (or whose first payment is not yet 30 days overdue) is neither observed nor expected.
+    seasoned = f.seasoned_pd > 0
+    if not seasoned.any():
+        return ManagerFlags(as_of=as_of, managers_tested=0, fdr=fdr, phi=None, flagged=[]), {}
+    report = flag_managers(
+        f.manager[seasoned],
+        f.seasoned_pd[seasoned],
+        f.problem[seasoned].astype(np.int64),
+        fdr=fdr,
+        min_expected=min_expected,
+    )
+    seen = f.fpd_observable
     fpd = flag_first_payment_default(
-        f.manager, f.pd, f.fpd.astype(np.int64), fdr=fdr, min_expected=min_expected
+        f.manager[seen], f.pd[seen], f.fpd[seen].astype(np.int64), fdr=fdr, min_expected=min_expected
     )
     fpd_index = {str(m): i for i, m in enumerate(fpd.managers)}
+    missing = -1
     flagged = []
     for i, m in enumerate(report.managers):
         mid = str(m)
-        j = fpd_index[mid]
-        if not (report.flagged[i] or fpd.flagged[j]):
+        j = fpd_index.get(mid, missing)
+        if not (report.flagged[i] or (j >= 0 and fpd.flagged[j])):
             continue
         plan = _plan_ratio(plan_items.get(mid, []))
         q = float(report.q_value[i]) if np.isfinite(report.q_value[i]) else None
         ratio = float(report.ratio[i]) if np.isfinite(report.ratio[i]) else None
-        fpd_ratio = float(fpd.ratio[j]) if np.isfinite(fpd.ratio[j]) else None
+        has_fpd = j >= 0
+        fpd_ratio = float(fpd.ratio[j]) if has_fpd and np.isfinite(fpd.ratio[j]) else None
+        fpd_flag = bool(fpd.flagged[j]) if has_fpd else False
+        fpd_q = float(fpd.q_value[j]) if has_fpd and np.isfinite(fpd.q_value[j]) else None
         manager = info.get(mid)
         flagged.append(
             ManagerFlag(
@@ -161,12 +177,12 @@ def manager_flags(
                 p_value=float(report.p_value[i]),
                 q_value=q,
                 flagged=bool(report.flagged[i]),
-                fpd_observed=int(fpd.observed[j]),
-                fpd_expected=round(float(fpd.expected[j]), 3),
-                fpd_q_value=float(fpd.q_value[j]) if np.isfinite(fpd.q_value[j]) else None,
-                fpd_flagged=bool(fpd.flagged[j]),
+                fpd_observed=int(fpd.observed[j]) if has_fpd else 0,
+                fpd_expected=round(float(fpd.expected[j]), 3) if has_fpd else 0.0,
+                fpd_q_value=fpd_q,
+                fpd_flagged=fpd_flag,
                 plan_fulfilment=round(plan, 4) if plan is not None else None,
-                summary=_sentence(ratio, q, fpd_ratio, bool(fpd.flagged[j]), plan),
+                summary=_sentence(ratio, q, fpd_ratio, fpd_flag, plan),
                 reason=str(report.reasons[i]),
             )
         )

@@ -83,7 +83,8 @@ def test_annuity_rows_pay_the_instalment_and_interest_is_one_rounding(
     balance = amount
     for r in s.payments:
         assert r.interest == (balance * rate / D(1200)).quantize(D("0.01"), "ROUND_HALF_UP")
-        if r.number < n:
+        if r.number < n and r.balance > 0:
+            # (a tiny loan over a long term can clear early: its last rows pay less)
             assert r.principal + r.interest == a
         balance = r.balance
 
