@@ -66,10 +66,14 @@ def funnel_svg(report: ManagerFlagReport) -> str:
     if positive.size == 0:
         return "<p class='muted'>No loans old enough to plot yet.</p>"
     lo, hi = max(0.1, float(positive.min()) / 1.5), float(positive.max()) * 1.5
-    top = max(3.0, float(ratio.max()) * 1.1)
     grid = np.geomspace(lo, hi, 80)
     tau2 = float(report.tau2) if np.isfinite(report.tau2) else 0.0
     limits = funnel_limits(grid, tau2=tau2, overdispersion=tau2 > 0)
+    # Show every manager and the limits across the tested range (capped: tiny books explode).
+    tested_e = expected[tested & (expected > 0)]
+    at = float(tested_e.min()) if tested_e.size else hi
+    upper_at = float(np.interp(math.log10(at), np.log10(grid), limits.upper_998))
+    top = max(3.0, float(ratio.max()) * 1.1, min(upper_at * 1.05, 10.0))
     parts = [
         f'<svg role="img" aria-label="Funnel plot" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg" font-size="11">'
