@@ -54,3 +54,34 @@ def test_migrate_is_idempotent(cli_env, capsys) -> None:
     from app.migrate import pending
 
     assert not pending(cli_env)
+
+
+def test_scorecard_fit_and_batch_score(tmp_path, capsys) -> None:
+    import csv
+    from pathlib import Path
+
+    from scoring import load_scorecard
+    from scoring.application_features import APPLICATION_FIELDS
+
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "germancredit.csv"
+    if not data.exists():
+        pytest.skip("German Credit data not beside the repository")
+    card_path = tmp_path / "card.json"
+    assert main(["scorecard", "fit", "--data", str(data), "--out", str(card_path), "--version", "t-1"]) == 0
+    card = load_scorecard(str(card_path))
+    assert card.version == "t-1"
+    rows = [
+        {"term_months": 24, "amount": 300000, "age_years": 35, "employment_months": 60, "instalment_share": 0.2,
+         "housing": "own", "existing_credits": 1, "dependents": 1, "credit_history": "good", "purpose": "car"},
+        {"term_months": 48, "amount": 1500000, "age_years": 22, "employment_months": 2, "instalment_share": 0.5,
+         "housing": "rent", "existing_credits": 3, "dependents": 3, "credit_history": "delinquent", "purpose": "other"},
+    ]
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    with src.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(APPLICATION_FIELDS))
+        w.writeheader()
+        w.writerows(rows)
+    assert main(["score", "--input", str(src), "--output", str(out), "--card", str(card_path)]) == 0
+    scored = list(csv.DictReader(out.open()))
+    assert len(scored) == 2 and all(r["grade"] and 0 < float(r["pd"]) < 1 for r in scored)
+    assert float(scored[0]["pd"]) < float(scored[1]["pd"])
