@@ -95,12 +95,19 @@ def load(session: Session, *, seed: int = 2026, today: date | None = None) -> li
 
 def _portfolio(session: Session, rng: np.random.Generator, today: date) -> tuple[int, int]:
     n_loans = n_payments = 0
+    key_ids: dict[str, int] = {}
     for m in MANAGERS:
-        session.add(ManagerRow(
-            id=m.id, name=m.name, channel=m.channel, segment=m.segment, specialisation=m.product,
-            branch_id=m.scope if m.channel == "branch" else None,
-            partner_id=m.scope if m.channel == "pos" else None,
-        ))
+        session.add(
+            ManagerRow(
+                id=m.id,
+                name=m.name,
+                channel=m.channel,
+                segment=m.segment,
+                specialisation=m.product,
+                branch_id=m.scope if m.channel == "branch" else None,
+                partner_id=m.scope if m.channel == "pos" else None,
+            )
+        )
     session.flush()
     for m in MANAGERS:
         product = products.get_product(session, m.product)
@@ -108,68 +115,141 @@ def _portfolio(session: Session, rng: np.random.Generator, today: date) -> tuple
         issued_by_month: dict[str, Decimal] = {}
         for _ in range(m.loans):
             issue = today - timedelta(days=int(rng.integers(20, 420)))
-            term = int(rng.choice([t for t in (6, 10, 12, 18, 24, 36, 60, 120) if
-                                   product.min_term_months <= t <= product.max_term_months] or
-                                  [product.min_term_months]))
+            term = int(
+                rng.choice(
+                    [
+                        t
+                        for t in (6, 10, 12, 18, 24, 36, 60, 120)
+                        if product.min_term_months <= t <= product.max_term_months
+                    ]
+                    or [product.min_term_months]
+                )
+            )
             low, high = float(product.min_amount), float(min(product.max_amount, product.min_amount * 20))
             amount = Decimal(int(rng.uniform(low, high) / 1000) * 1000).quantize(CENT)
             pd = float(np.clip(rng.beta(2.0, 2.0 / m.mean_pd - 2.0), 0.002, 0.6))
-            grade = str(DEFAULT_MASTER_SCALE.grade_for_pd(pd)[0])
+            grade = str(DEFAULT_MASTER_SCALE.grade_for_pd(np.array([pd]))[0])
             rate = product.rate_for(grade)
             bad = rng.random() < min(0.95, pd * m.default_multiplier)
             fpd = bad and rng.random() < m.fpd_share
-            loans, payments = _one_loan(session, rng, m, product.code, issue, term, amount, rate, pd, grade, bad,
-                                        fpd, today)
+            loans, payments = _one_loan(
+                session, rng, m, key_ids, product.code, issue, term, amount, rate, pd, grade, bad, fpd, today
+            )
             n_loans += loans
             n_payments += payments
             month = issue.strftime("%Y-%m")
             issued_by_month[month] = issued_by_month.get(month, Decimal(0)) + amount
         for month, volume in sorted(issued_by_month.items())[-3:]:
             pressure = 0.62 if m.default_multiplier > 1 else 1.05  # planted managers chase their plan
-            session.add(ManagerPlanRow(manager_id=m.id, period=month,
-                                       volume=(volume * Decimal(str(pressure))).quantize(Decimal(1000))))
+            session.add(
+                ManagerPlanRow(
+                    manager_id=m.id, period=month, volume=(volume * Decimal(str(pressure))).quantize(Decimal(1000))
+                )
+            )
     session.flush()
     return n_loans, n_payments
 
 
-def _one_loan(session: Session, rng: np.random.Generator, m: DemoManager, product: str, issue: date, term: int,
-              amount: Decimal, rate: Decimal, pd: float, grade: str, bad: bool, fpd: bool,
-              today: date) -> tuple[int, int]:
-    schedule = loanmath.build_schedule(loanmath.LoanTerms(amount=amount, annual_rate=rate, term_months=term,
-                                                          issue_date=issue))
+def _one_loan(
+    session: Session,
+    rng: np.random.Generator,
+    m: DemoManager,
+    key_ids: dict[str, int],
+    product: str,
+    issue: date,
+    term: int,
+    amount: Decimal,
+    rate: Decimal,
+    pd: float,
+    grade: str,
+    bad: bool,
+    fpd: bool,
+    today: date,
+) -> tuple[int, int]:
+    schedule = loanmath.build_schedule(
+        loanmath.LoanTerms(amount=amount, annual_rate=rate, term_months=term, issue_date=issue)
+    )
     name = f"{rng.choice(LAST_NAMES)} {rng.choice(FIRST_NAMES)}"
     passport = f"{int(rng.integers(4500, 4600))} {int(rng.integers(100000, 999999))}"
     app = ApplicationRow(
-        status="disbursed", product_code=product, amount=amount, term_months=term, purpose="consumer",
-        manager_id=m.id, channel=m.channel, branch_id=m.scope if m.channel == "branch" else None,
-        partner_id=m.scope if m.channel == "pos" else None, created_by_key=_demo_key(session, m),
-        full_name=name, birth_date=date(int(rng.integers(1960, 2000)), int(rng.integers(1, 13)), 1),
-        passport_number=passport.replace(" ", ""), phone=f"+7916{int(rng.integers(1000000, 9999999))}",
-        monthly_income=Decimal(int(rng.integers(40, 400)) * 1000), monthly_debt_payments=Decimal(0),
-        employment_months=int(rng.integers(6, 200)), dependents=int(rng.integers(0, 3)), housing="own",
-        credit_history="good", missing_documents=[], score=int(600 - 30 * np.log2(pd / 0.02)), pd=f"{pd:.6f}",
-        grade=grade, rating_reasons=[], scorecard_version="demo", decision="approve", decision_reasons=["demo"],
-        policy_version="demo", annual_rate=rate, regular_payment=schedule.regular_payment,
-        contract={"issue_date": issue.isoformat(), "method": "annuity", "day_count": "30/360",
-                  "psk_percent": format(schedule.psk_percent, "f")},
+        status="disbursed",
+        product_code=product,
+        amount=amount,
+        term_months=term,
+        purpose="consumer",
+        manager_id=m.id,
+        channel=m.channel,
+        branch_id=m.scope if m.channel == "branch" else None,
+        partner_id=m.scope if m.channel == "pos" else None,
+        created_by_key=_demo_key(session, m, key_ids),
+        full_name=name,
+        birth_date=date(int(rng.integers(1960, 2000)), int(rng.integers(1, 13)), 1),
+        passport_number=passport.replace(" ", ""),
+        phone=f"+7916{int(rng.integers(1000000, 9999999))}",
+        monthly_income=Decimal(int(rng.integers(40, 400)) * 1000),
+        monthly_debt_payments=Decimal(0),
+        employment_months=int(rng.integers(6, 200)),
+        dependents=int(rng.integers(0, 3)),
+        housing="own",
+        credit_history="good",
+        missing_documents=[],
+        score=int(600 - 30 * np.log2(pd / 0.02)),
+        pd=f"{pd:.6f}",
+        grade=grade,
+        rating_reasons=[],
+        scorecard_version="demo",
+        decision="approve",
+        decision_reasons=["demo"],
+        policy_version="demo",
+        annual_rate=rate,
+        regular_payment=schedule.regular_payment,
+        contract={
+            "issue_date": issue.isoformat(),
+            "method": "annuity",
+            "day_count": "30/360",
+            "psk_percent": format(schedule.psk_percent, "f"),
+        },
     )
     session.add(app)
     session.flush()
     assert app.id is not None
-    session.add(ApplicationEventRow(application_id=app.id, from_status="signed", to_status="disbursed",
-                                    actor="demo", role="branch", reason="demo data"))
+    session.add(
+        ApplicationEventRow(
+            application_id=app.id,
+            from_status="signed",
+            to_status="disbursed",
+            actor="demo",
+            role="branch",
+            reason="demo data",
+        )
+    )
     loan = LoanRow(
-        application_id=app.id, product_code=product, manager_id=m.id, channel=m.channel,
-        branch_id=app.branch_id, partner_id=app.partner_id, amount=amount, annual_rate=rate, term_months=term,
-        method="annuity", day_count="30/360", issue_date=issue, pd_at_issue=pd, grade_at_issue=grade,
-        psk_percent=schedule.psk_percent, fpd_deadline=schedule.payments[0].date + timedelta(days=30),
+        application_id=app.id,
+        product_code=product,
+        manager_id=m.id,
+        channel=m.channel,
+        branch_id=app.branch_id,
+        partner_id=app.partner_id,
+        amount=amount,
+        annual_rate=rate,
+        term_months=term,
+        method="annuity",
+        day_count="30/360",
+        issue_date=issue,
+        pd_at_issue=pd,
+        grade_at_issue=grade,
+        psk_percent=schedule.psk_percent,
+        fpd_deadline=schedule.payments[0].date + timedelta(days=30),
     )
     session.add(loan)
     session.flush()
     assert loan.id is not None
     for p in schedule.payments:
-        session.add(LoanInstalmentRow(loan_id=loan.id, number=p.number, due_date=p.date, principal=p.principal,
-                                      interest=p.interest, fee=p.fee))
+        session.add(
+            LoanInstalmentRow(
+                loan_id=loan.id, number=p.number, due_date=p.date, principal=p.principal, interest=p.interest, fee=p.fee
+            )
+        )
     stop = len(schedule.payments) + 1
     if bad:
         stop = 1 if fpd else int(rng.integers(2, max(3, len(schedule.payments))))
@@ -188,19 +268,21 @@ def _one_loan(session: Session, rng: np.random.Generator, m: DemoManager, produc
     return 1, payments
 
 
-_KEY_CACHE: dict[str, int] = {}
-
-
-def _demo_key(session: Session, m: DemoManager) -> int:
+def _demo_key(session: Session, m: DemoManager, cache: dict[str, int]) -> int:
     """The (revoked) key that stands for a demo manager's front-end in the filed rows."""
-    if m.scope not in _KEY_CACHE:
+    if m.scope not in cache:
         role = Role.BRANCH if m.channel == "branch" else Role.PARTNER
-        row, _ = keys.create_key(session, role=role, name=f"demo-frontend-{m.scope}",
-                                 branch_id=m.scope if role is Role.BRANCH else None,
-                                 partner_id=m.scope if role is Role.PARTNER else None, actor="demo")
+        row, _ = keys.create_key(
+            session,
+            role=role,
+            name=f"demo-frontend-{m.scope}",
+            branch_id=m.scope if role is Role.BRANCH else None,
+            partner_id=m.scope if role is Role.PARTNER else None,
+            actor="demo",
+        )
         keys.revoke_key(session, row.id or 0, actor="demo")
-        _KEY_CACHE[m.scope] = row.id or 0
-    return _KEY_CACHE[m.scope]
+        cache[m.scope] = row.id or 0
+    return cache[m.scope]
 
 
 def _applications(session: Session, today: date) -> str:
@@ -215,24 +297,46 @@ def _applications(session: Session, today: date) -> str:
         docs = [{"type": "passport", "number": f"46{i:02d} 55{i:04d}", "issued_on": "2015-03-01"}]
         if complete:
             docs.append({"type": "income_statement", "issued_on": str(today - timedelta(days=2))})
-        body = ApplicationCreate.model_validate({
-            "product_code": "consumer", "amount": amount, "term_months": 24, "manager_id": "MSK-01",
-            "purpose": "consumer", "documents": docs,
-            "borrower": {"full_name": f"{LAST_NAMES[i % 8]} {FIRST_NAMES[i % 10]}", "birth_date": "1984-06-15",
-                         "passport_number": f"46{i:02d} 55{i:04d}", "monthly_income": income,
-                         "monthly_debt_payments": "5000", "employment_months": 30 + 12 * i, "dependents": i % 3,
-                         "housing": ["own", "rent", "family"][i % 3], "credit_history": history,
-                         "phone": f"+7900555{i:04d}"},
-        })
+        body = ApplicationCreate.model_validate(
+            {
+                "product_code": "consumer",
+                "amount": amount,
+                "term_months": 24,
+                "manager_id": "MSK-01",
+                "purpose": "consumer",
+                "documents": docs,
+                "borrower": {
+                    "full_name": f"{LAST_NAMES[i % 8]} {FIRST_NAMES[i % 10]}",
+                    "birth_date": "1984-06-15",
+                    "passport_number": f"46{i:02d} 55{i:04d}",
+                    "monthly_income": income,
+                    "monthly_debt_payments": "5000",
+                    "employment_months": 30 + 12 * i,
+                    "dependents": i % 3,
+                    "housing": ["own", "rent", "family"][i % 3],
+                    "credit_history": history,
+                    "phone": f"+7900555{i:04d}",
+                },
+            }
+        )
         return applications.file(session=session, body=body, ctx=ctx).id
 
     for i in range(1, 16):
-        app_id = file(i, income=str(60000 + 15000 * i), history="good" if i % 5 else "delinquent",
-                      complete=i % 4 != 0, amount=str(150000 + 40000 * i))
+        app_id = file(
+            i,
+            income=str(60000 + 15000 * i),
+            history="good" if i % 5 else "delinquent",
+            complete=i % 4 != 0,
+            amount=str(150000 + 40000 * i),
+        )
         status = session.get(ApplicationRow, app_id).status  # type: ignore[union-attr]
         if status == "referred" and i % 2:
-            applications.risk_decision(session=session, application_id=app_id, ctx=Context(risk, today),
-                                       body=RiskDecisionIn(decision="approve", reason="employer confirmed by phone"))
+            applications.risk_decision(
+                session=session,
+                application_id=app_id,
+                ctx=Context(risk, today),
+                body=RiskDecisionIn(decision="approve", reason="employer confirmed by phone"),
+            )
             status = "approved"
         if status == "approved" and i % 3 == 0:
             applications.issue_contract(session=session, application_id=app_id, ctx=ctx)
