@@ -112,3 +112,13 @@ def test_offers_rank_by_psk_and_explain_ineligibility(client: TestClient, partne
     young = body | {"borrower": body["borrower"] | {"birth_date": "2007-01-01"}}
     res = {o["product_code"]: o for o in client.post("/v1/offers", headers=branch_a, json=young).json()}
     assert any(r.startswith("age") for r in res["consumer"]["reasons"])
+
+
+def test_api_enums_mirror_the_loan_maths_core() -> None:
+    """schemas/ may not import app/, so the enums are declared twice; they must agree."""
+    from app import loanmath
+    from schemas import quotes
+
+    for api, core in ((quotes.Method, loanmath.Method), (quotes.DayCount, loanmath.DayCount),
+                      (quotes.EarlyRepaymentMode, loanmath.EarlyRepaymentMode)):
+        assert [m.value for m in api] == [m.value for m in core]

@@ -27,7 +27,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.managers.table import ManagerRow
 from app.products import repository as products
 from app.products.eligibility import Applicant, age_on, ineligibility_reasons
-from app.scope import visible
+from app.scope import get_visible, visible
 from schemas.applications import (
     Application,
     ApplicationCreate,
@@ -170,17 +170,17 @@ def file(*, session: Session, body: ApplicationCreate, ctx: Context) -> Applicat
     session.add(row)
     session.flush()
     assert row.id is not None
-    for d in body.documents:
-        session.add(
-            ApplicationDocumentRow(
-                application_id=row.id, type=d.type.value, number=d.number, issued_on=d.issued_on
-            )
-        )
+    documents = [
+        ApplicationDocumentRow(application_id=row.id, type=d.type.value, number=d.number, issued_on=d.issued_on)
+        for d in body.documents
+    ]
+    session.add_all(documents)
     _record(session, row, ApplicationStatus.DOCUMENTS_REQUIRED, ctx, "filed", frm=None)
     if not row.missing_documents:
         _evaluate(session, row, product, ctx)
     session.flush()
-    return repository.to_schema(session, row)
+    # the documents were just flushed in this order: no need to select them back
+    return repository.to_schema(session, row, documents=documents, look_up_loan=False)
 
 
 def _check_product_limits(product: Product, body: ApplicationCreate, channel: str) -> None:
@@ -303,10 +303,7 @@ def _evaluate(session: Session, row: ApplicationRow, product: Product, ctx: Cont
 def get_row(
     session: Session, application_id: int, principal: Principal, *, lock: bool = False
 ) -> ApplicationRow:
-    row = session.get(ApplicationRow, application_id, with_for_update=lock)
-    if row is None or not visible(principal, branch_id=row.branch_id, partner_id=row.partner_id):
-        raise NotFound(f"No application with id {application_id}.")
-    return row
+    return get_visible(session, ApplicationRow, application_id, principal, what="application", lock=lock)
 
 
 def get(*, session: Session, application_id: int, principal: Principal) -> Application:

@@ -14,10 +14,10 @@ from app.apikeys.service import Principal
 from app.applications import service as applications
 from app.applications.service import Context
 from app.audit import service as audit
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.loans import repository, servicing
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
-from app.scope import visible
+from app.scope import get_visible
 from schemas.loans import InstalmentView, Loan, LoanStatus, LoanSummary, Reminder
 
 FPD_DAYS = timedelta(days=30)
@@ -76,10 +76,7 @@ def disburse(*, session: Session, application_id: int, ctx: Context) -> Loan:
 
 
 def get_row(session: Session, loan_id: int, principal: Principal, *, lock: bool = False) -> LoanRow:
-    row = session.get(LoanRow, loan_id, with_for_update=lock)
-    if row is None or not visible(principal, branch_id=row.branch_id, partner_id=row.partner_id):
-        raise NotFound(f"No loan with id {loan_id}.")
-    return row
+    return get_visible(session, LoanRow, loan_id, principal, what="loan", lock=lock)
 
 
 def state(session: Session, loan: LoanRow, *, as_of: date) -> servicing.LoanState:
@@ -215,6 +212,8 @@ def summaries(
             break
         for loan in rows:
             cursor = loan.id
+            if as_of < loan.issue_date:
+                continue  # not yet issued on that date
             s = state(session, loan, as_of=as_of)
             if (status and s.status != status) or (bucket and s.bucket != bucket):
                 continue

@@ -6,10 +6,10 @@ from sqlmodel import Session
 
 from app.apikeys.service import Principal
 from app.audit import service as audit
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.managers import repository
 from app.managers.table import ManagerRow
-from app.scope import visible
+from app.scope import get_visible
 from schemas.managers import Manager, ManagerCreate
 
 
@@ -22,10 +22,7 @@ def create(*, session: Session, manager: ManagerCreate, actor: Principal) -> Man
 
 
 def get_visible_row(*, session: Session, manager_id: str, principal: Principal) -> ManagerRow:
-    row = repository.get(session, manager_id)
-    if row is None or not visible(principal, branch_id=row.branch_id, partner_id=row.partner_id):
-        raise NotFound(f"No manager with id '{manager_id}'.")
-    return row
+    return get_visible(session, ManagerRow, manager_id, principal, what="manager")
 
 
 def get(*, session: Session, manager_id: str, principal: Principal) -> Manager:
