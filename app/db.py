@@ -21,9 +21,15 @@ from app.config import Settings
 def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if settings.is_sqlite:
+        # The pool must be as large as the worker thread pool here too: a request holds
+        # its write transaction's connection while its key lookup takes a second one, so
+        # SQLAlchemy's default 5 + 10 starves under 16 concurrent writers (they time out
+        # on the busy lock while the lock holder waits for a pooled connection).
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+            pool_size=settings.db_pool_size,
+            max_overflow=10,
         )
         busy_ms = settings.sqlite_busy_timeout_ms
 

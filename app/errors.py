@@ -130,6 +130,23 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
+def _allowed_methods(routes: Sequence[Any], scope: Mapping[str, Any]) -> set[str]:
+    """Methods of every route whose path matches ``scope`` (nested routers included)."""
+    methods: set[str] = set()
+    for route in routes:
+        nested = getattr(route, "original_router", None)
+        if nested is not None:
+            methods |= _allowed_methods(nested.routes, scope)
+            continue
+        path_regex = getattr(route, "path_regex", None)
+        if path_regex is not None and path_regex.match(scope.get("path", "")):
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods
+
+
 def _request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
@@ -145,12 +162,31 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        headers = dict(exc.headers or {})
+        if exc.status_code == 400 and detail == _BODY_PARSE_ERROR:
+            # A body that is not JSON at all (bad encoding, binary) is invalid input like
+            # malformed JSON: 422, as the contract documents, not an undocumented 400.
+            return problem_response(
+                422, "1 invalid input: #/", title="Request validation failed",
+                slug="validation-error", instance=request.url.path,
+                errors=[{"pointer": "#/", "detail": "The body is not valid JSON"}],
+            )
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}"
         elif exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}"
+            # Starlette names only the first matching route's methods; list them all.
+            headers["Allow"] = ", ".join(sorted(_allowed_methods(request.app.routes, request.scope)))
+        return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
+
+    async def on_overflow(request: Request, exc: Exception) -> JSONResponse:
+        if "too large to convert to SQLite INTEGER" not in str(exc):
+            return await on_unexpected(request, exc)
+        # An id (or other integer) beyond the 64-bit range the database stores: SQLite
+        # refuses to bind it. No such row can exist, so it is invalid input, not a 500.
         return problem_response(
-            exc.status_code, detail, instance=request.url.path, headers=exc.headers
+            422, "A number in the request is outside the 64-bit integer range.",
+            title="The request cannot be processed", slug="unprocessable", instance=request.url.path,
         )
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
@@ -194,6 +230,7 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(DBAPIError, on_dbapi)
     app.add_exception_handler(PoolTimeoutError, on_database_down)
+    app.add_exception_handler(OverflowError, on_overflow)
     app.add_exception_handler(Exception, on_unexpected)
 
 
