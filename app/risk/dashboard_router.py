@@ -8,6 +8,7 @@ accepts it (no cross-site request can ride on it).
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -16,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.apikeys.service import Principal
 from app.business_date import Today
+from app.errors import NotFound
 from app.risk import dashboard, service
 from app.security import principal_from_key
 from app.sessions import ReadSession
@@ -76,7 +78,10 @@ def show_portfolio(
     principal, refusal = _caller(request)
     if refusal is not None or principal is None:
         return refusal or HTMLResponse("", status_code=401)
-    p = service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of or day)
+    try:
+        p = service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of or day)
+    except NotFound as exc:
+        return HTMLResponse(dashboard.page("Not found", f"<h1>{escape(exc.detail)}</h1>"), status_code=404)
     return HTMLResponse(dashboard.portfolio_page(p))
 
 
