@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     scorecard_path: str | None = Field(
         None, description="Scorecard JSON to use; unset uses the shipped default."
     )
+    key_cache_seconds: float = Field(
+        5.0, ge=0, le=300,
+        description="How long a verified API key is remembered in a worker; a revocation takes effect "
+        "within this time. 0 checks the database on every request.",
+    )
     idempotency_ttl_hours: int = Field(
         24, ge=1, le=24 * 30, description="How long an Idempotency-Key is remembered."
     )

@@ -25,11 +25,12 @@ def make_engine(settings: Settings) -> Engine:
         # its write transaction's connection while its key lookup takes a second one, so
         # SQLAlchemy's default 5 + 10 starves under 16 concurrent writers (they time out
         # on the busy lock while the lock holder waits for a pooled connection).
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        pool_args = {} if in_memory else {"pool_size": settings.db_pool_size, "max_overflow": 10}
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
-            pool_size=settings.db_pool_size,
-            max_overflow=10,
+            **pool_args,
         )
         busy_ms = settings.sqlite_busy_timeout_ms
 

@@ -24,7 +24,7 @@ from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
 from app.risk.dashboard_router import router as dashboard_router
 from app.risk.router import router as risk_router
-from app.security import RateLimiter
+from app.security import KeyCache, RateLimiter
 from schemas.problem import Problem
 
 API_VERSION = "1.0.0"
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.engine = engine or make_engine(settings)
     app.state.metrics = Metrics(CollectorRegistry())
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.key_cache = KeyCache(settings.key_cache_seconds)
     app.state.clock = today
     app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
 

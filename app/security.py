@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.apikeys.service import Principal, principal_for
+from app.apikeys.service import Principal, hash_key, principal_for
 from app.errors import Forbidden, RateLimited, Unauthorized
 from schemas.identity import Role
 
@@ -73,10 +73,50 @@ def authenticate(
     return principal
 
 
+class KeyCache:
+    """Recently seen keys, so a busy front-end's every request does not query the key table.
+
+    Only known, unrevoked keys are cached, for ``ttl`` seconds: a revocation takes effect
+    within that time in every worker (``LOANS_KEY_CACHE_SECONDS``; 0 turns caching off).
+    Entries are keyed by the key's hash, never by the key itself.
+    """
+
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        if self.ttl <= 0:
+            return None
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < self.clock():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            if len(self._entries) > 10_000:
+                now = self.clock()
+                self._entries = {k: v for k, v in self._entries.items() if v[0] >= now}
+            self._entries[digest] = (self.clock() + self.ttl, principal)
+
+
 def principal_from_key(request: Request, key: str) -> Principal | None:
     """The caller a presented key stands for (header or the dashboard's cookie)."""
+    cache: KeyCache = request.app.state.key_cache
+    digest = hash_key(key)
+    principal = cache.get(digest)
+    if principal is not None:
+        return principal
     with Session(request.app.state.engine) as session:
-        return principal_for(session, key)
+        principal = principal_for(session, key)
+    if principal is not None:
+        cache.put(digest, principal)
+    return principal
 
 
 def require(*roles: Role) -> Any:
@@ -85,7 +125,9 @@ def require(*roles: Role) -> Any:
     if not allowed:
         raise ValueError("a route must admit at least one role")
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    # async: a pure role check, so it runs on the event loop instead of taking another
+    # thread-pool hop per request (authenticate, which queries the database, stays sync).
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(
                 f"A {principal.role.value} key may not call this operation; "

@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -27,6 +28,22 @@ from app.config import Settings
 from app.db import transaction
 from app.main import create_app
 from schemas.identity import Role
+
+# Hypothesis profiles: registered and loaded HERE only, once for the whole run (a package
+# conftest that loads a profile changes the settings of every test collected after it).
+# Per-test @settings(...) override single fields. "default": no deadline (Decimal maths and
+# DB-backed tests are slow on shared boxes); "ci" (CI env var set): also derandomized, so a
+# CI run is reproducible; it prints a @reproduce_failure blob on failure.
+# HYPOTHESIS_PROFILE=<name> picks one explicitly.
+hypothesis.settings.register_profile(
+    "default", hypothesis.settings.get_profile("default"), deadline=None
+)
+hypothesis.settings.register_profile(
+    "ci", hypothesis.settings.get_profile("default"), derandomize=True, print_blob=True
+)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
 
 POSTGRES_URL = os.environ.get("LOANS_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -79,7 +96,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, db_pool_size=5)
+    # Keys are checked on every request in tests, so a revocation is seen at once; the
+    # cache itself has its own tests.
+    return Settings(database_url=database_url, db_pool_size=5, key_cache_seconds=0)
 
 
 @pytest.fixture

@@ -85,3 +85,13 @@ def test_scorecard_fit_and_batch_score(tmp_path, capsys) -> None:
     scored = list(csv.DictReader(out.open()))
     assert len(scored) == 2 and all(r["grade"] and 0 < float(r["pd"]) < 1 for r in scored)
     assert float(scored[0]["pd"]) < float(scored[1]["pd"])
+
+
+def test_openapi_command_writes_the_committed_contract(tmp_path) -> None:
+    from pathlib import Path
+
+    out = tmp_path / "openapi.yaml"
+    assert main(["openapi", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == (Path(__file__).resolve().parents[1] / "openapi.yaml").read_text(
+        encoding="utf-8"
+    )

@@ -93,3 +93,36 @@ def test_rate_limit_answers_429_with_retry_after(app: FastAPI, client: TestClien
     assert r.headers["content-type"].startswith("application/problem+json")
     # Another key has its own budget.
     assert client.get("/v1/me", headers=make_key("admin")).status_code == 200
+
+
+def test_key_cache_remembers_known_keys_until_the_ttl() -> None:
+    from app.apikeys.service import Principal
+    from app.security import KeyCache
+    from schemas.identity import Role
+
+    now = [100.0]
+    cache = KeyCache(5, clock=lambda: now[0])
+    p = Principal(key_id=1, name="k", role=Role.ADMIN)
+    assert cache.get("h") is None
+    cache.put("h", p)
+    assert cache.get("h") is p
+    now[0] += 5.1
+    assert cache.get("h") is None, "a revocation must take effect after the TTL"
+    off = KeyCache(0)
+    off.put("h", p)
+    assert off.get("h") is None
+
+
+def test_cached_key_is_served_without_the_database(app, client, make_key) -> None:
+    from app.security import KeyCache
+
+    app.state.key_cache = KeyCache(60)
+    headers = make_key("admin")
+    assert client.get("/v1/me", headers=headers).status_code == 200
+    app.state.engine.dispose()
+    real = app.state.engine
+    app.state.engine = None  # any database use would now fail
+    try:
+        assert client.get("/v1/me", headers=headers).status_code == 200
+    finally:
+        app.state.engine = real

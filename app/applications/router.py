@@ -125,9 +125,12 @@ def list_applications(
     return ApplicationPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{application_id}", summary="One application", responses=_READ_ERRORS)
-def get_application(application_id: int, session: ReadSession, principal: Reader) -> Application:
-    return service.get(session=session, application_id=application_id, principal=principal)
+@router.get("/{application_id}", summary="One application", responses=_READ_ERRORS, response_model=Application)
+def get_application(application_id: int, session: ReadSession, principal: Reader) -> Response:
+    # Application is built (and validated) once by the service; serialise it here rather than
+    # have FastAPI run it through the response model again (docs/benchmarks.md, profile).
+    app = service.get(session=session, application_id=application_id, principal=principal)
+    return Response(app.model_dump_json().encode(), media_type="application/json")
 
 
 @router.get(

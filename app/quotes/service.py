@@ -61,6 +61,46 @@ def to_quote(schedule: loanmath.Schedule) -> Quote:
     )
 
 
+_CENT = Decimal("0.01")
+_ROW = (
+    '{"number":%d,"date":"%s","principal":"%s","interest":"%s","fee":"%s",'
+    '"payment":"%s","balance":"%s"}'
+)
+
+
+def _money(v: Decimal) -> str:
+    # exactly schemas.money's serializer: quantize to kopecks, plain notation
+    return format(v.quantize(_CENT), "f")
+
+
+def quote_json(schedule: loanmath.Schedule) -> bytes:
+    """``to_quote(schedule).model_dump_json()``, byte for byte, without building models.
+
+    A 360-month quote is 360 rows x 5 money fields: model_construct per row and pydantic's
+    per-field Python serializer cost ~3x the schedule maths itself (profiled; see
+    docs/benchmarks.md). ``tests`` pin the equality through the API's responses.
+    """
+    m = _money
+    rows = ",".join(
+        _ROW % (p.number, p.date.isoformat(), m(p.principal), m(p.interest), m(p.fee), m(p.payment), m(p.balance))
+        for p in schedule.payments
+    )
+    regular = "null" if schedule.regular_payment is None else f'"{m(schedule.regular_payment)}"'
+    return (
+        f'{{"regular_payment":{regular},"payments":[{rows}],'
+        f'"total_interest":"{m(schedule.total_interest)}","total_payments":"{m(schedule.total_payments)}",'
+        f'"psk_percent":"{format(schedule.psk_percent, "f")}","psk_amount":"{m(schedule.psk_amount)}"}}'
+    ).encode()
+
+
+def quote_bytes(req: QuoteRequest, *, today: date) -> bytes:
+    return quote_json(schedule_for(terms_from(req, today)))
+
+
+def early_repayment_bytes(req: EarlyRepaymentRequest, *, today: date) -> bytes:
+    return quote_json(_early_schedule(req, today=today))
+
+
 def schedule_for(terms: loanmath.LoanTerms) -> loanmath.Schedule:
     try:
         return loanmath.build_schedule(terms)
@@ -105,9 +145,13 @@ def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
 
 
 def early_repayment(req: EarlyRepaymentRequest, *, today: date) -> Quote:
+    return to_quote(_early_schedule(req, today=today))
+
+
+def _early_schedule(req: EarlyRepaymentRequest, *, today: date) -> loanmath.Schedule:
     terms = terms_from(req.terms, today)
     try:
-        schedule = loanmath.early_repayment(
+        return loanmath.early_repayment(
             terms,
             on=req.date,
             amount=req.amount,
@@ -115,7 +159,6 @@ def early_repayment(req: EarlyRepaymentRequest, *, today: date) -> Quote:
         )
     except loanmath.LoanMathError as exc:
         raise Unprocessable(str(exc)) from exc
-    return to_quote(schedule)
 
 
 def channel_for(role: Role, requested: str | None) -> str:
@@ -124,6 +167,9 @@ def channel_for(role: Role, requested: str | None) -> str:
     if role is Role.BRANCH:
         return "branch"
     return requested or "branch"
+
+
+_MAX_SHOWN_PDN = Decimal(100)
 
 
 def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> list[Offer]:
@@ -174,7 +220,9 @@ def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> l
                 annual_rate=rate,
                 regular_payment=payment,
                 psk_percent=psk,
-                pdn=ratio,
+                # A PDN above the contract's ceiling (100, i.e. 10 000 %) cannot be shown;
+                # the reasons already say the payment is unaffordable.
+                pdn=ratio if ratio is None or ratio <= _MAX_SHOWN_PDN else None,
             )
         )
     out.sort(key=lambda o: (not o.eligible, Decimal(o.psk_percent or "1e9"), o.product_code))
