@@ -6,7 +6,7 @@ import html
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.apikeys.service import Principal
@@ -30,6 +30,7 @@ from schemas.applications import (
 from schemas.identity import Role
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id the API returned")]
 
 FILERS = (Role.BRANCH, Role.PARTNER)
 READERS = (Role.ADMIN, Role.BRANCH, Role.PARTNER, Role.RISK_OFFICER)
@@ -102,8 +103,8 @@ def file_application(
 @router.get("", summary="Applications visible to the caller, newest first", responses=_READ_ERRORS)
 def list_applications(
     request: Request,
-    session: ReadSession,
     principal: Reader,
+    session: ReadSession,
     status: ApplicationStatus | None = None,
     manager_id: Annotated[str | None, Query(max_length=64)] = None,
     created_from: date | None = None,
@@ -126,7 +127,7 @@ def list_applications(
 
 
 @router.get("/{application_id}", summary="One application", responses=_READ_ERRORS, response_model=Application)
-def get_application(application_id: int, session: ReadSession, principal: Reader) -> Response:
+def get_application(application_id: IdPath, principal: Reader, session: ReadSession) -> Response:
     # Application is built (and validated) once by the service; serialise it here rather than
     # have FastAPI run it through the response model again (docs/benchmarks.md, profile).
     app = service.get(session=session, application_id=application_id, principal=principal)
@@ -138,16 +139,14 @@ def get_application(application_id: int, session: ReadSession, principal: Reader
     summary="Every transition with actor, time and reason",
     responses=_READ_ERRORS,
 )
-def get_history(application_id: int, session: ReadSession, principal: Reader) -> list[Transition]:
+def get_history(application_id: IdPath, principal: Reader, session: ReadSession) -> list[Transition]:
     service.get_row(session, application_id, principal)
     return repository.history(session, application_id)
 
 
-@router.post(
-    "/{application_id}/documents", summary="Add one document and run the checks again", responses=_MOVE_ERRORS
-)
+@router.post("/{application_id}/documents", summary="Add one document and run the checks again", responses=_MOVE_ERRORS)
 def add_document(
-    request: Request, application_id: int, body: DocumentIn, session: WriteSession, principal: Filer
+    request: Request, application_id: IdPath, body: DocumentIn, principal: Filer, session: WriteSession
 ) -> Application:
     return service.add_document(
         session=session, application_id=application_id, document=body, ctx=_ctx(request, principal)
@@ -160,7 +159,7 @@ def add_document(
     responses=_MOVE_ERRORS,
 )
 def risk_decision(
-    request: Request, application_id: int, body: RiskDecisionIn, session: WriteSession, principal: RiskOfficer
+    request: Request, application_id: IdPath, body: RiskDecisionIn, principal: RiskOfficer, session: WriteSession
 ) -> Application:
     return service.risk_decision(
         session=session, application_id=application_id, body=body, ctx=_ctx(request, principal)
@@ -168,12 +167,8 @@ def risk_decision(
 
 
 @router.post("/{application_id}/contract", summary="Issue the credit agreement", responses=_MOVE_ERRORS)
-def issue_contract(
-    request: Request, application_id: int, session: WriteSession, principal: Filer
-) -> Application:
-    return service.issue_contract(
-        session=session, application_id=application_id, ctx=_ctx(request, principal)
-    )
+def issue_contract(request: Request, application_id: IdPath, principal: Filer, session: WriteSession) -> Application:
+    return service.issue_contract(session=session, application_id=application_id, ctx=_ctx(request, principal))
 
 
 @router.get(
@@ -182,22 +177,22 @@ def issue_contract(
     response_class=HTMLResponse,
     responses=_READ_ERRORS,
 )
-def get_contract(application_id: int, session: ReadSession, principal: Reader) -> HTMLResponse:
+def get_contract(application_id: IdPath, principal: Reader, session: ReadSession) -> HTMLResponse:
     row = service.get_contract_row(session=session, application_id=application_id, principal=principal)
     return HTMLResponse(contract_html.render(row, escape=html.escape))
 
 
 @router.post("/{application_id}/sign", summary="Record the borrower's signature", responses=_MOVE_ERRORS)
-def sign(request: Request, application_id: int, session: WriteSession, principal: Filer) -> Application:
+def sign(request: Request, application_id: IdPath, principal: Filer, session: WriteSession) -> Application:
     return service.sign(session=session, application_id=application_id, ctx=_ctx(request, principal))
 
 
 @router.post("/{application_id}/withdraw", summary="Withdraw before disbursement", responses=_MOVE_ERRORS)
 def withdraw(
     request: Request,
-    application_id: int,
-    session: WriteSession,
+    application_id: IdPath,
     principal: Filer,
+    session: WriteSession,
     body: WithdrawIn | None = None,
 ) -> Application:
     return service.withdraw(

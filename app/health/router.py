@@ -20,7 +20,9 @@ async def healthz() -> Health:
 
 
 @router.get(
-    "/readyz", summary="The database answers", responses=problem_responses(503),
+    "/readyz",
+    summary="The database answers",
+    responses=problem_responses(503),
 )
 async def readyz(request: Request) -> Readiness:
     if not await run_in_threadpool(database_answers, request.app.state.engine):
@@ -30,10 +32,10 @@ async def readyz(request: Request) -> Readiness:
 
 
 @router.get(
-    "/metrics", summary="Prometheus metrics", response_class=Response,
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}},
 )
 async def metrics(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

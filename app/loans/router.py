@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.applications.router import Filer, Reader, _ctx
+from app.applications.router import Filer, IdPath, Reader, _ctx
 from app.business_date import Today
 from app.errors import problem_responses
 from app.loans import service
@@ -25,17 +25,15 @@ _WRITE = problem_responses(401, 403, 404, 409, 413, 422, 429, 503)
     summary="Disburse a signed application; creates and returns the loan",
     responses=_WRITE,
 )
-def disburse(request: Request, application_id: int, session: WriteSession, principal: Filer) -> Loan:
+def disburse(request: Request, application_id: IdPath, principal: Filer, session: WriteSession) -> Loan:
     return service.disburse(session=session, application_id=application_id, ctx=_ctx(request, principal))
 
 
-@router.get(
-    "/loans/{loan_id}", summary="A loan's schedule, payments and delinquency as of a date", responses=_READ
-)
+@router.get("/loans/{loan_id}", summary="A loan's schedule, payments and delinquency as of a date", responses=_READ)
 def get_loan(
-    loan_id: int,
-    session: ReadSession,
+    loan_id: IdPath,
     principal: Reader,
+    session: ReadSession,
     day: Today,
     as_of: Annotated[date | None, Query(description="Defaults to today")] = None,
 ) -> Loan:
@@ -48,7 +46,7 @@ def get_loan(
     summary="Record a repayment; overpayment repays early (reduce term)",
     responses=_WRITE,
 )
-def pay(request: Request, loan_id: int, body: PaymentIn, session: WriteSession, principal: Filer) -> Loan:
+def pay(request: Request, loan_id: IdPath, body: PaymentIn, principal: Filer, session: WriteSession) -> Loan:
     return service.pay(
         session=session,
         loan_id=loan_id,
@@ -61,8 +59,8 @@ def pay(request: Request, loan_id: int, body: PaymentIn, session: WriteSession, 
 @router.get("/loans", summary="Loans visible to the caller", responses=_READ)
 def list_loans(
     request: Request,
-    session: ReadSession,
     principal: Reader,
+    session: ReadSession,
     day: Today,
     manager_id: Annotated[str | None, Query(max_length=64)] = None,
     status: LoanStatus | None = None,
@@ -85,10 +83,8 @@ def list_loans(
     return LoanPage(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
 
 
-@router.get(
-    "/reminders", summary="Loans with a payment due in the next N days (contact centre)", responses=_READ
-)
+@router.get("/reminders", summary="Loans with a payment due in the next N days (contact centre)", responses=_READ)
 def reminders(
-    session: ReadSession, principal: Reader, day: Today, within_days: Annotated[int, Query(ge=0, le=90)] = 7
+    principal: Reader, session: ReadSession, day: Today, within_days: Annotated[int, Query(ge=0, le=90)] = 7
 ) -> list[Reminder]:
     return service.reminders(session=session, principal=principal, within_days=within_days, today=day)

@@ -25,7 +25,7 @@ ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     responses=problem_responses(401, 403, 409, 413, 422, 429, 503),
 )
 def create_manager(
-    body: ManagerCreate, session: WriteSession, principal: Annotated[Principal, require(Role.ADMIN)]
+    body: ManagerCreate, principal: Annotated[Principal, require(Role.ADMIN)], session: WriteSession
 ) -> Manager:
     return service.create(session=session, manager=body, actor=principal)
 
@@ -37,8 +37,8 @@ def create_manager(
 )
 def list_managers(
     request: Request,
-    session: ReadSession,
     principal: Annotated[Principal, require(*ALL_ROLES)],
+    session: ReadSession,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     after: Annotated[str | None, Query(max_length=64, description="Last id of the previous page")] = None,
 ) -> list[Manager]:
@@ -53,7 +53,7 @@ def list_managers(
 )
 def get_manager(
     manager_id: ManagerPath,
-    session: ReadSession,
     principal: Annotated[Principal, require(*ALL_ROLES)],
+    session: ReadSession,
 ) -> Manager:
     return service.get(session=session, manager_id=manager_id, principal=principal)

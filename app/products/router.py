@@ -20,12 +20,12 @@ _COMMON = (401, 429, 503)
 
 
 @router.get("", summary="Every lending programme", responses=problem_responses(*_COMMON))
-def list_products(session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]) -> list[Product]:
+def list_products(_: Annotated[Principal, require(*ALL_ROLES)], session: ReadSession) -> list[Product]:
     return repository.list_products(session)
 
 
 @router.get("/{code}", summary="One programme", responses=problem_responses(*_COMMON, 404, 422))
-def get_product(code: Code, session: ReadSession, _: Annotated[Principal, require(*ALL_ROLES)]) -> Product:
+def get_product(code: Code, _: Annotated[Principal, require(*ALL_ROLES)], session: ReadSession) -> Product:
     return service.get(session=session, code=code)
 
 
@@ -37,8 +37,8 @@ def get_product(code: Code, session: ReadSession, _: Annotated[Principal, requir
 )
 def create_product(
     body: ProductCreate,
-    session: WriteSession,
     principal: Annotated[Principal, require(Role.ADMIN)],
+    session: WriteSession,
 ) -> Product:
     return service.create(session=session, product=body, actor=principal)
 
@@ -51,7 +51,7 @@ def create_product(
 def replace_product(
     code: Code,
     body: ProductFields,
-    session: WriteSession,
     principal: Annotated[Principal, require(Role.ADMIN)],
+    session: WriteSession,
 ) -> Product:
     return service.replace(session=session, code=code, fields=body, actor=principal)

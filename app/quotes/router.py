@@ -27,9 +27,7 @@ _ERRORS = problem_responses(401, 413, 422, 429, 503)
 Caller = Annotated[Principal, require(*ALL_ROLES)]
 
 
-@router.post(
-    "/quotes", summary="A schedule with PSK for given terms", responses=_ERRORS, response_model=Quote
-)
+@router.post("/quotes", summary="A schedule with PSK for given terms", responses=_ERRORS, response_model=Quote)
 def create_quote(body: QuoteRequest, _: Caller, day: Today) -> Response:
     # Pre-serialised: the same bytes as Quote.model_dump_json(), without building 360 models
     # and running pydantic's per-field serializer (docs/benchmarks.md, profile).
@@ -41,7 +39,7 @@ def create_quote(body: QuoteRequest, _: Caller, day: Today) -> Response:
     summary="The largest affordable amount within a PDN limit",
     responses=problem_responses(401, 404, 413, 422, 429, 503),
 )
-def max_amount(body: MaxAmountRequest, session: ReadSession, _: Caller) -> MaxAmount:
+def max_amount(body: MaxAmountRequest, _: Caller, session: ReadSession) -> MaxAmount:
     return service.max_amount(session=session, req=body)
 
 
@@ -60,5 +58,5 @@ def early_repayment(body: EarlyRepaymentRequest, _: Caller, day: Today) -> Respo
     summary="Every programme for a borrower, ranked by PSK",
     responses=_ERRORS,
 )
-def offers(body: OfferRequest, session: ReadSession, principal: Caller, day: Today) -> list[Offer]:
+def offers(body: OfferRequest, principal: Caller, session: ReadSession, day: Today) -> list[Offer]:
     return service.offers(session=session, req=body, role=principal.role, today=day)

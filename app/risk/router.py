@@ -29,7 +29,7 @@ AsOf = Annotated[date | None, Query(description="Defaults to today")]
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 def get_portfolio(
-    manager_id: ManagerPath, session: ReadSession, principal: RiskReader, day: Today, as_of: AsOf = None
+    manager_id: ManagerPath, principal: RiskReader, session: ReadSession, day: Today, as_of: AsOf = None
 ) -> Portfolio:
     return service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of or day)
 
@@ -40,7 +40,7 @@ def get_portfolio(
     responses=problem_responses(401, 403, 404, 413, 422, 429, 503),
 )
 def set_plan(
-    manager_id: ManagerPath, body: PlanSet, session: WriteSession, principal: RiskReader, day: Today
+    manager_id: ManagerPath, body: PlanSet, principal: RiskReader, session: WriteSession, day: Today
 ) -> list[PlanFulfilment]:
     return service.set_plan(session=session, manager_id=manager_id, plan=body, principal=principal, as_of=day)
 
@@ -51,8 +51,8 @@ def set_plan(
     responses=problem_responses(401, 403, 422, 429, 503),
 )
 def manager_flags(
-    session: ReadSession,
     _: RiskReader,
+    session: ReadSession,
     day: Today,
     as_of: AsOf = None,
     fdr: Annotated[float, Query(gt=0, le=0.5, description="False discovery rate")] = 0.05,
