@@ -57,6 +57,9 @@ class Settings(BaseSettings):
         description="How long a verified API key is remembered in a worker; a revocation takes effect "
         "within this time. 0 checks the database on every request.",
     )
+    decision_policy_path: str | None = Field(
+        None, description="A decision policy JSON to use; unset uses the shipped policy-2026.11-v1."
+    )
     idempotency_ttl_hours: int = Field(
         24, ge=1, le=24 * 30, description="How long an Idempotency-Key is remembered."
     )

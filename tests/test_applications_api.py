@@ -178,3 +178,19 @@ def test_idempotency_key_replays_and_guards(client: TestClient, managers, partne
     bad_key = {"Idempotency-Key": "order-779"}
     assert client.post("/v1/applications", headers=partner_a | bad_key, json=body | {"manager_id": "M-P02"}).status_code == 422
     assert client.post("/v1/applications", headers=partner_a | bad_key, json=body).status_code == 201
+
+
+def test_a_configured_policy_is_applied_and_recorded(app, client: TestClient, managers, branch_a, tmp_path) -> None:
+    import json
+    from importlib import resources
+
+    policy = json.loads(resources.files("app.decisions").joinpath("policy-2026.11-v1.json").read_text())
+    policy["version"] = "policy-test-strict"
+    policy["grade_cutoffs"]["consumer"] = {"approve_up_to": "A1", "refer_up_to": "A1"}
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(policy))
+    app.state.settings = app.state.settings.model_copy(update={"decision_policy_path": str(path)})
+    app_ = client.post("/v1/applications", headers=branch_a, json=application_body("M-B01")).json()
+    assert app_["decision"]["policy_version"] == "policy-test-strict"
+    if app_["rating"]["grade"] != "A1":
+        assert app_["status"] == "declined"

@@ -46,6 +46,7 @@ def _ctx(request: Request, principal: Principal) -> Context:
         principal=principal,
         today=business_date(request),
         scorecard_path=request.app.state.settings.scorecard_path,
+        policy_path=request.app.state.settings.decision_policy_path,
     )
 
 

@@ -46,6 +46,7 @@ class Context:
     principal: Principal
     today: date
     scorecard_path: str | None = None
+    policy_path: str | None = None
 
 
 def channel_of(principal: Principal) -> str:
@@ -211,7 +212,7 @@ def _check_product_limits(product: Product, body: ApplicationCreate, channel: st
 
 
 def _fraud_signals(session: Session, row: ApplicationRow, ctx: Context) -> list[str]:
-    policy = load_policy()
+    policy = load_policy(ctx.policy_path)
     signals = []
     since = utcnow() - timedelta(days=policy.other_channel_window_days)
     elsewhere = session.exec(
@@ -251,7 +252,7 @@ def _fraud_signals(session: Session, row: ApplicationRow, ctx: Context) -> list[
 
 def _evaluate(session: Session, row: ApplicationRow, product: Product, ctx: Context) -> None:
     """Documents are complete: rate the borrower, run the policy, move to its outcome."""
-    policy = load_policy()
+    policy = load_policy(ctx.policy_path)
     card = scorecard(ctx.scorecard_path)
     base_payment = loanmath.annuity_payment(row.amount, product.annual_rate, row.term_months)
     rating = rate(

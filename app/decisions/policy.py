@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from scoring import DEFAULT_MASTER_SCALE
@@ -59,8 +60,12 @@ class DecisionPolicy:
 
 
 @lru_cache
-def load_policy(name: str = DEFAULT_POLICY) -> DecisionPolicy:
-    text = resources.files("app.decisions").joinpath(name).read_text(encoding="utf-8")
+def load_policy(path: str | None = None) -> DecisionPolicy:
+    """The policy in ``path`` (``LOANS_DECISION_POLICY_PATH``), or the shipped default."""
+    if path is None:
+        text = resources.files("app.decisions").joinpath(DEFAULT_POLICY).read_text(encoding="utf-8")
+    else:
+        text = Path(path).read_text(encoding="utf-8")
     return DecisionPolicy.from_dict(json.loads(text))
 
 
