@@ -108,7 +108,11 @@ def early_repayment(
         )
 
     dates = plan.dates[k:]
-    factors = schedule_factors(on, dates, t.day_count, first_whole=False)
+    # On a payment date (``since == on``) the next row runs payment date -> payment date: a
+    # whole scheduled month (B*R/1200 on 30/360), as in the contract and in servicing. Only
+    # a broken period (``on`` between payment dates) counts 30E/360 days, where the month-end
+    # rule would make e.g. 28 Feb -> 28 Mar 28 days and 28 Jan -> 28 Feb 32 days.
+    factors = schedule_factors(on, dates, t.day_count, first_whole=since == on)
     grace = max(0, t.grace_months - k)
     instalment: Decimal | None = None
     step: Decimal | None = None

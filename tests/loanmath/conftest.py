@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import settings
 from hypothesis import strategies as st
 
-settings.register_profile("loanmath", deadline=None, max_examples=60, derandomize=True)
-settings.load_profile("loanmath")
+# No settings profile here: profiles are registered and loaded once in tests/conftest.py
+# (loading one here changed the settings of every test collected after this package).
 
 amounts = st.integers(min_value=100_000, max_value=5_000_000_000).map(
     lambda k: Decimal(k).scaleb(-2)

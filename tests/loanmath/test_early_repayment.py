@@ -1,5 +1,5 @@
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -86,6 +86,28 @@ def test_full_repayment_closes_the_loan() -> None:
 def test_repayment_on_a_payment_date_has_no_accrued_interest() -> None:
     s = early_repayment(T, on=date(2024, 5, 15), amount=D("50000"), mode="reduce_payment")
     assert s.payments[0].interest == 0 and s.payments[0].principal == D("50000")
+
+
+@pytest.mark.parametrize(
+    ("amount", "rate", "issue", "extra"),
+    [
+        ("1000.00", "0.06", date(2015, 1, 28), "0.01"),  # hypothesis' example (tests/loans)
+        ("120000.00", "12", date(2015, 1, 28), "10000.00"),  # 28 Feb -> 28 Mar: 28 days
+        ("120000.00", "12", date(2014, 12, 28), "10000.00"),  # 28 Jan -> 28 Feb: 32 days
+    ],
+)
+def test_repayment_on_a_payment_date_next_row_accrues_a_whole_month(
+    amount: str, rate: str, issue: date, extra: str
+) -> None:
+    # The row after a payment date is a whole scheduled month on 30/360 (B*R/1200), as in
+    # the contract and in servicing's recomputed rows; counting 30E/360 days with the
+    # month-end rule (28 Feb = day 30) made it 0.02 instead of 0.03 in the first case.
+    terms = LoanTerms(D(amount), D(rate), 12 if D(amount) > 1000 else 2, issue)
+    first = build_schedule(terms).payments[0]
+    s = early_repayment(terms, on=first.date, amount=D(extra), mode="reduce_term")
+    assert (s.payments[0].principal, s.payments[0].interest) == (D(extra), 0)
+    after = first.balance - D(extra)
+    assert s.payments[1].interest == (after * D(rate) / 1200).quantize(D("0.01"), rounding=ROUND_HALF_UP)
 
 
 @given(

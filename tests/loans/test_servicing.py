@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from app.loanmath import (
@@ -332,9 +332,17 @@ def test_early_repayment_matches_the_loan_maths_core(
     )
     rows = build_schedule(terms).payments
     c = data.draw(st.integers(1, term - 1), label="current")
+    # A row with nothing to pay (a grace row at 0 % without a monthly fee) is already paid
+    # before any cash arrives, so a receipt on its date goes to the NEXT instalment as the
+    # current one (docs/servicing.md, steps 3-5), not to an early repayment after row c:
+    # the core's ``early_repayment(on=<row c's date>)`` is not the oracle for that case
+    # (regression: test_receipt_on_a_zero_grace_row_date_pays_the_next_instalment).
+    assume(rows[c - 1].payment > 0)
     balance = rows[c - 1].balance
     extra = D(data.draw(st.integers(1, int(balance * 100) - 1), label="extra kop")).scaleb(-2)
-    receipts = [Receipt(p.date, p.payment) for p in rows[: c - 1]] + [
+    # Receipts are > 0 by contract (a 0.00 receipt is refused), and a row with nothing to pay
+    # needs no receipt: paying "per schedule" skips the zero rows.
+    receipts = [Receipt(p.date, p.payment) for p in rows[: c - 1] if p.payment] + [
         Receipt(rows[c - 1].date, rows[c - 1].payment + extra)
     ]
     s = state(terms, receipts, rows[c - 1].date, early_mode=mode)
@@ -345,6 +353,52 @@ def test_early_repayment_matches_the_loan_maths_core(
     ]
     assert [r.number for r in mine] == list(range(c + 1, c + 1 + len(core)))
     assert balance_runs_to_zero(s, terms.amount)
+
+
+def test_receipt_on_a_zero_grace_row_date_pays_the_next_instalment() -> None:
+    """Hypothesis' examples for the property above (0 %, no fee, one grace month).
+
+    The grace row has nothing to pay, so it is paid before any cash arrives (no receipt
+    needed; a 0.00 receipt is refused) and cash on its date pays the next instalment as the
+    current one (docs/servicing.md, steps 3-5) instead of repaying principal early.
+    """
+    two = LoanTerms(D("1000.00"), D("0"), 2, date(2015, 1, 1), monthly_fee=D("0.00"), grace_months=1)
+    rows = build_schedule(two).payments
+    assert rows[0].payment == 0 and rows[1].principal == D("1000.00")
+    with pytest.raises(LoanMathError, match="receipt amount must be > 0"):
+        state(two, [Receipt(rows[0].date, ZERO)], rows[0].date)
+    s = state(two, [Receipt(rows[0].date, D("0.01"))], rows[0].date)
+    assert s.early_repayments == () and s.allocations[0].principal == D("0.01")
+    assert [(r.number, r.principal, r.paid_principal, r.status) for r in s.instalments] == [
+        (1, ZERO, ZERO, "paid"),
+        (2, D("1000.00"), D("0.01"), "partly_paid"),
+    ]
+    assert s.outstanding_principal == D("999.99") and balance_runs_to_zero(s, two.amount)
+    # paid per schedule (the zero row needs no receipt), a surplus on row 2's date is early
+    three = LoanTerms(D("1000.00"), D("0"), 3, date(2015, 1, 1), monthly_fee=D("0.00"), grace_months=1)
+    rows = build_schedule(three).payments
+    s = state(three, [Receipt(rows[1].date, rows[1].payment + D("0.01"))], rows[1].date)
+    (er,) = s.early_repayments
+    assert (er.after_instalment, er.principal, er.balance_after) == (2, D("0.01"), D("499.99"))
+    core = early_repayment(three, on=rows[1].date, amount=D("0.01"), mode="reduce_term").payments[1:]
+    assert [(r.due_date, r.principal, r.interest, r.fee) for r in s.instalments[2:]] == [
+        (p.date, p.principal, p.interest, p.fee) for p in core
+    ] == [(date(2015, 4, 1), D("499.99"), ZERO, ZERO)]
+
+
+def test_early_repayment_on_28_february_matches_the_core() -> None:
+    """Hypothesis' example: 1,000.00 at 0.06 %, 30/360, issued 28 Jan 2015, 0.01 extra on 28 Feb.
+
+    Row 2 (28 Feb -> 28 Mar) is a whole month: 500.00 * 0.06 / 1200 = 0.025 -> 0.03 in both
+    servicing and the core (the core used to count 28 days there: 0.02).
+    """
+    terms = LoanTerms(D("1000.00"), D("0.06"), 2, date(2015, 1, 28))
+    rows = build_schedule(terms).payments
+    s = state(terms, [Receipt(rows[0].date, rows[0].payment + D("0.01"))], rows[0].date)
+    core = early_repayment(terms, on=rows[0].date, amount=D("0.01"), mode="reduce_term").payments[1:]
+    assert [(r.due_date, r.principal, r.interest, r.fee) for r in s.instalments[1:]] == [
+        (p.date, p.principal, p.interest, p.fee) for p in core
+    ] == [(date(2015, 3, 28), D("500.00"), D("0.03"), ZERO)]
 
 
 # --- conservation and replay properties -----------------------------------------------------
