@@ -103,15 +103,14 @@ class Binning:
             if missing.any():
                 idx[missing] = miss_bin
             return idx.astype(np.intp, copy=False)
-        s = as_str(values)
-        # dictionary lookup by binary search over the sorted levels ("" = missing
-        # included): about log2(k) + 1 string comparisons per value
-        keys = sorted({**self.levels, "": miss_bin})
-        table = np.asarray(keys, dtype=np.str_)
-        target = np.asarray([self.levels.get(k, miss_bin) for k in keys], dtype=np.intp)
-        pos = np.minimum(np.searchsorted(table, s), table.size - 1)
-        hit = table[pos] == s
-        return np.where(hit, target[pos], UNSEEN).astype(np.intp, copy=False)
+        s = np.ascontiguousarray(as_str(values))
+        # one lookup table per data dtype (the width of the unicode values),
+        # built once and cached on the instance
+        cache: dict[str, _CategoricalLookup] = self.__dict__.setdefault("_lookup_cache", {})
+        lookup = cache.get(s.dtype.str)
+        if lookup is None:
+            lookup = cache[s.dtype.str] = _CategoricalLookup.build(self.levels, miss_bin, s.dtype)
+        return lookup.bin_index(s)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (floats kept exact by ``json``'s repr)."""
@@ -149,6 +148,104 @@ class Binning:
             iv=float(d["iv"]),
             trend=str(d["trend"]),
         )
+
+
+#: Rows per block in :meth:`_CategoricalLookup.bin_index` (keeps temporaries in cache).
+_LOOKUP_BLOCK = 1 << 13
+
+
+@dataclass(frozen=True)
+class _CategoricalLookup:
+    """Exact level -> bin lookup for fixed-width unicode values of one width.
+
+    A string lookup by binary search costs about ``log2(k)`` full string
+    comparisons per value; with long labels that dominates scoring.  Here one
+    or two character positions that tell the ``k`` keys apart are found once;
+    each value's candidate key comes from those characters alone (an integer
+    binary search), and a single string comparison with the candidate confirms
+    it, so an unseen value (or one that only shares those characters with a
+    key) still gets :data:`UNSEEN`.  The result equals the plain dictionary
+    lookup exactly.  When no two positions separate the keys, the lookup falls
+    back to a binary search over the sorted keys.
+
+    Attributes
+    ----------
+    table : ndarray of str
+        The keys (levels and ``""`` for missing) that fit the data's width, in
+        the data's dtype, sorted.
+    target : ndarray of intp
+        Bin of each key (:data:`UNSEEN` for ``""`` when there is no missing bin).
+    positions : tuple of int
+        Character positions used for the candidate; ``()`` = binary search.
+    probe : ndarray of uint64
+        Sorted candidate codes of the keys.
+    order : ndarray of intp
+        Row of :attr:`table` for each entry of :attr:`probe`.
+    """
+
+    table: npt.NDArray[np.str_]
+    target: IntArray
+    positions: tuple[int, ...]
+    probe: npt.NDArray[np.uint64]
+    order: IntArray
+
+    @staticmethod
+    def _codes(chars: npt.NDArray[np.uint32], positions: Sequence[int]) -> npt.NDArray[np.uint64]:
+        key = chars[:, positions[0]].astype(np.uint64)
+        for p in positions[1:]:
+            key = (key << np.uint64(32)) | chars[:, p].astype(np.uint64)
+        return key
+
+    @classmethod
+    def build(cls, levels: dict[str, int], miss_bin: int, dtype: np.dtype[Any]) -> _CategoricalLookup:
+        width = dtype.itemsize // 4
+        # a key longer than the data's width can never match a value
+        keys = sorted(k for k in {**levels, "": miss_bin} if len(k) <= width)
+        table = np.asarray(keys, dtype=dtype)
+        target = np.asarray([levels.get(k, miss_bin) for k in keys], dtype=np.intp)
+        k = table.size
+        none = cls(table, target, (), np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.intp))
+        if width == 0 or k == 0:
+            return none
+        chars = np.ascontiguousarray(table).view(np.uint32).reshape(k, width)
+        chosen: list[int] = []
+        for _ in range(2):
+            best, best_n = -1, 0
+            for p in range(width):
+                if p in chosen:
+                    continue
+                n_distinct = np.unique(cls._codes(chars, [*chosen, p])).size
+                if n_distinct > best_n:
+                    best, best_n = p, n_distinct
+            chosen.append(best)
+            if best_n == k:
+                codes = cls._codes(chars, chosen)
+                order = np.argsort(codes, kind="stable").astype(np.intp)
+                return cls(table, target, tuple(chosen), codes[order], order)
+        return none
+
+    def bin_index(self, s: npt.NDArray[np.str_]) -> IntArray:
+        """Bin of each value of the C-contiguous 1-D array ``s`` (dtype as built)."""
+        n = s.size
+        k = self.table.size
+        if not self.positions:
+            if k == 0:
+                return np.full(n, UNSEEN, dtype=np.intp)
+            pos = np.minimum(np.searchsorted(self.table, s), k - 1)
+            hit = self.table[pos] == s
+            return np.where(hit, self.target[pos], UNSEEN).astype(np.intp, copy=False)
+        out = np.empty(n, dtype=np.intp)
+        if n == 0:
+            return out
+        chars = s.view(np.uint32).reshape(n, -1)
+        for a in range(0, n, _LOOKUP_BLOCK):
+            b = min(a + _LOOKUP_BLOCK, n)
+            j = np.searchsorted(self.probe, self._codes(chars[a:b], self.positions))
+            np.minimum(j, k - 1, out=j)
+            row = self.order[j]
+            hit = self.table[row] == s[a:b]
+            np.copyto(out[a:b], np.where(hit, self.target[row], UNSEEN))
+        return out
 
 
 def is_numeric(values: npt.ArrayLike) -> bool:

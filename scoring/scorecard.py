@@ -23,7 +23,7 @@ from scoring.binning import (
     fit_numeric_binning,
     is_numeric,
 )
-from scoring.logistic import fit_logistic_l2
+from scoring.logistic import LogisticFit, fit_logistic_l2
 from scoring.master_scale import DEFAULT_MASTER_SCALE, MasterScale
 from scoring.woe import FloatArray
 
@@ -252,37 +252,21 @@ class Scorecard:
         if missing:
             raise KeyError(f"columns missing for characteristics: {missing}")
         n: int | None = None
-        p = len(self.characteristics)
-        pts_cols: list[FloatArray] = []
+        idx_cols: list[IntArray] = []
         for ch in self.characteristics:
             idx = ch.bin_index(columns[ch.name])
             if n is None:
                 n = int(idx.size)
             elif idx.size != n:
                 raise ValueError(f"column {ch.name!r} has {idx.size} rows, expected {n}")
-            pts_cols.append(np.asarray(ch.points, dtype=np.float64)[idx])
+            idx_cols.append(idx)
         n = 0 if n is None else n
         total = np.full(n, self.base_points, dtype=np.float64)
-        for col in pts_cols:
-            total += col
+        for ch, idx in zip(self.characteristics, idx_cols, strict=True):
+            total += np.take(np.asarray(ch.points, dtype=np.float64), idx)
         pd = self.pd_from_points(total)
         grade = self.master_scale.grade_for_pd(pd)
-        width = MAX_REASONS
-        codes = np.full((n, width), -1, dtype=np.intp)
-        reason_pts = np.zeros((n, width), dtype=np.float64)
-        if p and n:
-            loss = np.empty((n, p), dtype=np.float64)
-            for j, (ch, col) in enumerate(zip(self.characteristics, pts_cols, strict=True)):
-                np.subtract(ch.max_points, col, out=loss[:, j])
-            rows = np.arange(n)
-            for r in range(min(width, p)):
-                # argmax returns the first maximum: ties resolved in card order
-                j = np.argmax(loss, axis=1)
-                top = loss[rows, j]
-                lost = top > 0
-                codes[:, r] = np.where(lost, j, -1)
-                reason_pts[:, r] = np.where(lost, top, 0.0)
-                loss[rows, j] = -np.inf
+        codes, reason_pts = _reason_codes(self.characteristics, idx_cols, n)
         return ScoreResult(
             points=total,
             pd=pd,
@@ -389,6 +373,243 @@ def _as_set(names: str | Iterable[str] | None) -> set[str]:
     return set(names)
 
 
+#: Ridge penalties tried by ``fit_scorecard(l2="cv")``.
+L2_GRID: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+
+
+def _fit_binnings(
+    columns: Mapping[str, npt.ArrayLike],
+    y: FloatArray,
+    *,
+    min_bin_share: float,
+    max_bins: int,
+    fine_bins: int,
+    monotonic: bool | Mapping[str, bool],
+    orders: Mapping[str, Sequence[str]],
+) -> dict[str, Binning]:
+    binnings: dict[str, Binning] = {}
+    for name, values in columns.items():
+        arr = np.asarray(values)
+        if is_numeric(arr):
+            mono = monotonic if isinstance(monotonic, bool) else monotonic.get(name, True)
+            binnings[name] = fit_numeric_binning(
+                name, arr, y, min_bin_share=min_bin_share, max_bins=max_bins,
+                fine_bins=fine_bins, monotonic=mono,
+            )
+        else:
+            binnings[name] = fit_categorical_binning(
+                name, arr, y, min_bin_share=min_bin_share, max_bins=max_bins,
+                order=orders.get(name),
+            )
+    return binnings
+
+
+def _screen(
+    binnings: Mapping[str, Binning], *, min_iv: float, inc: set[str], exc: set[str]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """IV table rows and the characteristics passing the IV / bin-count screen."""
+    iv_rows: dict[str, dict[str, Any]] = {}
+    selected: list[str] = []
+    for name, b in binnings.items():
+        status = "selected"
+        if name in exc:
+            status = "excluded"
+        elif name in inc:
+            status = "forced"
+        elif b.n_bins < 2:
+            status = "single bin"
+        elif b.iv < min_iv:
+            status = "low IV"
+        iv_rows[name] = {"name": name, "iv": b.iv, "bins": b.n_bins, "status": status}
+        if status in ("selected", "forced"):
+            selected.append(name)
+    return iv_rows, selected
+
+
+def _woe_column(b: Binning, values: npt.ArrayLike) -> FloatArray:
+    """WoE of each value (0 for values the binning has no bin for)."""
+    idx = b.bin_index(values)
+    woe = np.asarray(b.woe, dtype=np.float64)
+    return np.where(idx == UNSEEN, 0.0, woe[np.maximum(idx, 0)])
+
+
+def _regress(
+    woe_cols: Mapping[str, FloatArray],
+    y: FloatArray,
+    names: Sequence[str],
+    *,
+    l2: float,
+    inc: set[str],
+    sign_check: bool,
+) -> tuple[LogisticFit, list[str]]:
+    """Logistic fit on the WoE of ``names`` with the sign check.
+
+    Returns the final fit and the names dropped for a wrong sign (in drop
+    order); the fit's coefficients follow ``names`` minus the dropped ones.
+    """
+    selected = list(names)
+    dropped: list[str] = []
+    n = y.size
+    while True:
+        x = np.column_stack([woe_cols[s] for s in selected]) if selected else np.zeros((n, 0))
+        fit = fit_logistic_l2(x, y, l2=l2)
+        if not sign_check:
+            return fit, dropped
+        wrong = [
+            (float(c), s) for c, s in zip(fit.coef, selected, strict=True) if c > 0 and s not in inc
+        ]
+        if not wrong:
+            return fit, dropped
+        _, worst = max(wrong)
+        dropped.append(worst)
+        selected.remove(worst)
+
+
+def _stratified_folds(y: FloatArray, k: int, seed: int) -> IntArray:
+    """Fold number of each row: each class shuffled (seeded) and dealt round-robin."""
+    rng = np.random.default_rng(seed)
+    fold = np.empty(y.size, dtype=np.intp)
+    for cls in (0.0, 1.0):
+        idx = np.flatnonzero(y == cls)
+        fold[idx[rng.permutation(idx.size)]] = np.arange(idx.size) % k
+    return fold
+
+
+def _choose_l2(
+    columns: Mapping[str, npt.ArrayLike],
+    y: FloatArray,
+    grid: Sequence[float],
+    *,
+    cv_folds: int,
+    cv_seed: int,
+    bin_opts: Mapping[str, Any],
+    min_iv: float,
+    inc: set[str],
+    exc: set[str],
+    sign_check: bool,
+) -> tuple[float, list[float]]:
+    """Ridge penalty with the best mean holdout AUC over inner stratified folds.
+
+    Every inner fold reruns the whole pipeline on its training part (binning,
+    IV screen, regression with the sign check) for each penalty and scores its
+    holdout part with the linear predictor; only the sample passed to
+    :func:`fit_scorecard` is used.  Ties (within 1e-9) go to the larger penalty.
+    Returns the chosen penalty and the mean AUC per grid value.
+    """
+    from scoring.validation import auc  # local: validation imports this module
+
+    fold = _stratified_folds(y, cv_folds, cv_seed)
+    arrays = {k: np.asarray(v).ravel() for k, v in columns.items()}
+    totals = np.zeros(len(grid))
+    used = 0
+    for f in range(cv_folds):
+        tr, te = fold != f, fold == f
+        y_tr, y_te = y[tr], y[te]
+        if y_te.size == 0 or y_te.min() == y_te.max() or y_tr.min() == y_tr.max():
+            continue
+        sub = {k: v[tr] for k, v in arrays.items()}
+        binnings = _fit_binnings(sub, y_tr, **bin_opts)
+        _, names = _screen(binnings, min_iv=min_iv, inc=inc, exc=exc)
+        woe_tr = {s: _woe_column(binnings[s], sub[s]) for s in names}
+        woe_te = {s: _woe_column(binnings[s], arrays[s][te]) for s in names}
+        for g, lam in enumerate(grid):
+            fit, dropped = _regress(woe_tr, y_tr, names, l2=lam, inc=inc, sign_check=sign_check)
+            kept = [s for s in names if s not in dropped]
+            eta = np.full(y_te.size, fit.intercept)
+            for s, c in zip(kept, fit.coef, strict=True):
+                eta += c * woe_te[s]
+            totals[g] += auc(eta, y_te)
+        used += 1
+    if used == 0:
+        return 1.0, []
+    mean = totals / used
+    top = float(mean.max())
+    best = max((g for g in range(len(grid)) if mean[g] >= top - 1e-9), key=lambda g: grid[g])
+    return float(grid[best]), [float(m) for m in mean]
+
+
+def _reason_codes_reference(
+    chars: Sequence[Characteristic], idx_cols: Sequence[IntArray], n: int
+) -> tuple[IntArray, FloatArray]:
+    """Reason codes by repeated row-wise argmax over the loss matrix.
+
+    The definition :func:`_reason_codes` must reproduce; used as its fallback
+    when a card has non-finite points.
+    """
+    p = len(chars)
+    width = MAX_REASONS
+    codes = np.full((n, width), -1, dtype=np.intp)
+    reason_pts = np.zeros((n, width), dtype=np.float64)
+    if p and n:
+        loss = np.empty((n, p), dtype=np.float64)
+        for j, (ch, idx) in enumerate(zip(chars, idx_cols, strict=True)):
+            col = np.asarray(ch.points, dtype=np.float64)[idx]
+            np.subtract(ch.max_points, col, out=loss[:, j])
+        rows = np.arange(n)
+        for r in range(min(width, p)):
+            # argmax returns the first maximum: ties resolved in card order
+            j = np.argmax(loss, axis=1)
+            top = loss[rows, j]
+            lost = top > 0
+            codes[:, r] = np.where(lost, j, -1)
+            reason_pts[:, r] = np.where(lost, top, 0.0)
+            loss[rows, j] = -np.inf
+    return codes, reason_pts
+
+
+def _reason_codes(
+    chars: Sequence[Characteristic], idx_cols: Sequence[IntArray], n: int
+) -> tuple[IntArray, FloatArray]:
+    """Reason codes: per row the characteristics with the largest positive loss
+    ``max(points_j) - points_j[bin_j]``, largest first, ties in card order, at
+    most :data:`MAX_REASONS`.
+
+    Notes
+    -----
+    Same result as :func:`_reason_codes_reference`, computed on small integers:
+    every (characteristic, bin) gets the key ``rank(loss) * p + (p - 1 - j)``,
+    where ``rank`` orders the distinct loss values of the whole card exactly
+    (equal losses share a rank).  Keys are distinct within a row, a larger key
+    means a larger loss or an equal loss earlier in the card, so the ``r``-th
+    reason is the ``r``-th largest key.  Keys are held as a ``(p, n)`` int16
+    array (int32/int64 if needed) and each round is an element-wise maximum over
+    the ``p`` rows, instead of row-wise argmax over an ``(n, p)`` float matrix.
+    """
+    p = len(chars)
+    width = MAX_REASONS
+    losses = [
+        np.subtract(ch.max_points, np.asarray(ch.points, dtype=np.float64)) for ch in chars
+    ]
+    if not (p and n) or not all(np.isfinite(x).all() for x in losses):
+        return _reason_codes_reference(chars, idx_cols, n)
+    distinct = np.unique(np.concatenate(losses))
+    n_keys = distinct.size * p
+    key_dtype: type[np.signedinteger[Any]] = (
+        np.int16 if n_keys < 2**15 else np.int32 if n_keys < 2**31 else np.int64
+    )
+    keys = np.empty((p, n), dtype=key_dtype)
+    for j, (x, idx) in enumerate(zip(losses, idx_cols, strict=True)):
+        table = (np.searchsorted(distinct, x) * p + (p - 1 - j)).astype(key_dtype)
+        np.take(table, idx, out=keys[j])
+    # what each key decodes to: reason code and points lost (-1 / 0 if no loss)
+    key_loss = np.repeat(distinct, p)
+    key_code = (p - 1) - np.tile(np.arange(p, dtype=np.intp), distinct.size)
+    key_lost = key_loss > 0
+    code_of = np.where(key_lost, key_code, -1).astype(np.intp)
+    pts_of = np.where(key_lost, key_loss, 0.0)
+    codes = np.full((n, width), -1, dtype=np.intp)
+    reason_pts = np.zeros((n, width), dtype=np.float64)
+    top = keys.max(axis=0)
+    for r in range(min(width, p)):
+        if r:
+            # keys are distinct within a column: knock out the one just taken
+            np.copyto(keys, -1, where=keys == top)
+            top = keys.max(axis=0)
+        codes[:, r] = code_of[top]
+        reason_pts[:, r] = pts_of[top]
+    return codes, reason_pts
+
+
 def fit_scorecard(
     columns: Mapping[str, npt.ArrayLike],
     bad: npt.ArrayLike,
@@ -401,7 +622,10 @@ def fit_scorecard(
     min_iv: float = 0.02,
     include: str | Iterable[str] | None = None,
     exclude: str | Iterable[str] | None = None,
-    l2: float = 1.0,
+    l2: float | str = 1.0,
+    l2_grid: Sequence[float] = L2_GRID,
+    cv_folds: int = 5,
+    cv_seed: int = 0,
     sign_check: bool = True,
     base_score: float = 600.0,
     base_odds: float = 50.0,
@@ -437,8 +661,18 @@ def fit_scorecard(
         Characteristics with a lower IV are dropped unless in ``include``.
     include, exclude : str or iterable of str, optional
         Force characteristics in / out.
-    l2 : float, default 1.0
-        Ridge penalty of the logistic regression.
+    l2 : float or "cv", default 1.0
+        Ridge penalty of the logistic regression.  ``"cv"``: chosen from
+        ``l2_grid`` by nested cross-validation on the sample passed in
+        (``cv_folds`` stratified folds, seeded by ``cv_seed``; each inner fold
+        reruns binning, IV screen and regression on its training part; highest
+        mean holdout AUC, ties to the larger penalty).  The choice and the AUC
+        per penalty are stored in ``metadata["l2_cv"]``.  About 10x the fit
+        time; on German Credit it did not improve holdout AUC (docs/scoring.md).
+    l2_grid : sequence of float, default L2_GRID
+        Penalties tried when ``l2="cv"`` (0.1 to 100).
+    cv_folds, cv_seed : int, default 5, 0
+        Inner folds and their seed when ``l2="cv"``.
     sign_check : bool, default True
         Drop (one at a time, then refit) characteristics whose coefficient has
         the wrong sign (risk rising with WoE), unless forced in.
@@ -482,63 +716,44 @@ def fit_scorecard(
         raise KeyError(f"include/exclude name unknown characteristics: {sorted(unknown)}")
     orders = dict(category_order or {})
 
-    binnings: dict[str, Binning] = {}
     for name, values in columns.items():
-        arr = np.asarray(values)
-        if arr.ravel().size != n:
-            raise ValueError(f"column {name!r} has {arr.size} rows, expected {n}")
-        if is_numeric(arr):
-            mono = monotonic if isinstance(monotonic, bool) else monotonic.get(name, True)
-            binnings[name] = fit_numeric_binning(
-                name, arr, y, min_bin_share=min_bin_share, max_bins=max_bins,
-                fine_bins=fine_bins, monotonic=mono,
-            )
-        else:
-            binnings[name] = fit_categorical_binning(
-                name, arr, y, min_bin_share=min_bin_share, max_bins=max_bins,
-                order=orders.get(name),
-            )
-
-    iv_rows: dict[str, dict[str, Any]] = {}
-    selected: list[str] = []
-    for name, b in binnings.items():
-        status = "selected"
-        if name in exc:
-            status = "excluded"
-        elif name in inc:
-            status = "forced"
-        elif b.n_bins < 2:
-            status = "single bin"
-        elif b.iv < min_iv:
-            status = "low IV"
-        iv_rows[name] = {"name": name, "iv": b.iv, "bins": b.n_bins, "status": status}
-        if status in ("selected", "forced"):
-            selected.append(name)
-
-    woe_cols: dict[str, FloatArray] = {}
-    for name in selected:
-        b = binnings[name]
-        idx = b.bin_index(columns[name])
-        woe = np.asarray(b.woe, dtype=np.float64)
-        woe_cols[name] = np.where(idx == UNSEEN, 0.0, woe[np.maximum(idx, 0)])
-
-    while True:
-        x = (
-            np.column_stack([woe_cols[s] for s in selected])
-            if selected
-            else np.zeros((n, 0))
+        if np.asarray(values).ravel().size != n:
+            raise ValueError(f"column {name!r} has {np.asarray(values).size} rows, expected {n}")
+    bin_opts: dict[str, Any] = {
+        "min_bin_share": min_bin_share,
+        "max_bins": max_bins,
+        "fine_bins": fine_bins,
+        "monotonic": monotonic,
+        "orders": orders,
+    }
+    l2_cv: dict[str, Any] | None = None
+    if isinstance(l2, str):
+        if l2 != "cv":
+            raise ValueError(f"l2 must be a number or 'cv', not {l2!r}")
+        grid = tuple(float(v) for v in l2_grid)
+        if not grid or min(grid) <= 0:
+            raise ValueError("l2_grid must hold positive penalties")
+        l2_value, cv_auc = _choose_l2(
+            columns, y, grid, cv_folds=cv_folds, cv_seed=cv_seed, bin_opts=bin_opts,
+            min_iv=min_iv, inc=inc, exc=exc, sign_check=sign_check,
         )
-        fit = fit_logistic_l2(x, y, l2=l2)
-        if not sign_check:
-            break
-        wrong = [
-            (float(c), s) for c, s in zip(fit.coef, selected, strict=True) if c > 0 and s not in inc
-        ]
-        if not wrong:
-            break
-        _, worst = max(wrong)
-        iv_rows[worst]["status"] = "wrong sign"
-        selected.remove(worst)
+        l2_cv = {
+            "grid": list(grid),
+            "folds": cv_folds,
+            "seed": cv_seed,
+            "mean_auc": cv_auc,
+            "chosen": l2_value,
+        }
+    else:
+        l2_value = float(l2)
+
+    binnings = _fit_binnings(columns, y, **bin_opts)
+    iv_rows, selected = _screen(binnings, min_iv=min_iv, inc=inc, exc=exc)
+    woe_cols = {name: _woe_column(binnings[name], columns[name]) for name in selected}
+    fit, wrong_sign = _regress(woe_cols, y, selected, l2=l2_value, inc=inc, sign_check=sign_check)
+    for name in wrong_sign:
+        iv_rows[name]["status"] = "wrong sign"
+    selected = [s for s in selected if s not in wrong_sign]
 
     factor = pdo / math.log(2.0)
     offset = base_score - factor * math.log(base_odds)
@@ -568,6 +783,7 @@ def fit_scorecard(
         "n_bad": int(y.sum()),
         "iv_table": sorted(iv_rows.values(), key=lambda r: -float(r["iv"])),
         "logistic": {"converged": fit.converged, "iterations": fit.n_iter},
+        **({"l2_cv": l2_cv} if l2_cv is not None else {}),
         "options": {
             "min_bin_share": min_bin_share,
             "max_bins": max_bins,
