@@ -61,9 +61,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
     )
+    # Hot routes first: matching walks the routers in order.
     for router in (
-        health_router, identity_router, products_router, quotes_router, managers_router,
-        applications_router, loans_router, risk_router, dashboard_router,
+        quotes_router, applications_router, loans_router, identity_router, products_router, managers_router,
+        risk_router, dashboard_router, health_router,
     ):
         app.include_router(router)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from typing import Any
 
 from fastapi import HTTPException
@@ -85,7 +85,7 @@ class RequestContextMiddleware:
         start = time.perf_counter()
         headers = dict(scope.get("headers") or ())
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
         started = False

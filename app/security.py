@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -56,13 +57,18 @@ class RateLimiter:
             )
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    # async: a cached key is answered on the event loop; only a cache miss takes a
+    # thread-pool hop for its database query.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.", headers=_CHALLENGE)
-    principal = principal_from_key(request, credentials.credentials)
+    key = credentials.credentials
+    principal: Principal | None = request.app.state.key_cache.get(hash_key(key))
+    if principal is None:
+        principal = await run_in_threadpool(principal_from_key, request, key)
     if principal is None:
         raise Unauthorized(
             "The API key is unknown or revoked.",
@@ -125,9 +131,12 @@ def require(*roles: Role) -> Any:
     if not allowed:
         raise ValueError("a route must admit at least one role")
 
-    # async: a pure role check, so it runs on the event loop instead of taking another
-    # thread-pool hop per request (authenticate, which queries the database, stays sync).
-    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    # One dependency level (not a role check on top of an authentication dependency):
+    # FastAPI's per-request cost grows with the dependency tree.
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    ) -> Principal:
+        principal = await authenticate(request, credentials)
         if principal.role not in allowed:
             raise Forbidden(
                 f"A {principal.role.value} key may not call this operation; "

@@ -3,7 +3,8 @@
 Each endpoint validates the same pydantic request model as the service and answers with a
 body of the same size (a real service response captured by the bench, passed in through
 ``CEILING_BODIES``, a JSON file) — no auth, no database, no middleware, no maths. The routes
-are plain ``def`` like the service's, so both pay the same thread-pool hop.
+are ``def`` or ``async def`` exactly as the service's, so both pay the same thread-pool
+hops (``POST /v1/quotes`` is ``async def`` in both: it does no I/O).
 
 Run: CEILING_BODIES=bodies.json uvicorn bench.ceiling_app:app --workers N
 """
@@ -26,7 +27,7 @@ app = FastAPI(title="ceiling")
 
 
 @app.post("/v1/quotes")
-def quote(body: QuoteRequest) -> Response:
+async def quote(body: QuoteRequest) -> Response:
     return Response(_QUOTES[body.term_months], media_type="application/json")
 
 
