@@ -373,7 +373,9 @@ for term in (12, 360):
     sched = service.schedule_for(service.terms_from(req, d))
     assert ta.dump_json(service.to_quote(sched)) == service.quote_json(sched)
     n = 50 if term == 360 else 1000
-    for what, fn in (("schedule maths (build_schedule incl. PSK)", lambda: service.schedule_for(service.terms_from(req, d))),
+    def maths():
+        return service.schedule_for(service.terms_from(req, d))
+    for what, fn in (("schedule maths (build_schedule incl. PSK)", maths),
                      ("before: to_quote + response-model dump_json", lambda: ta.dump_json(service.to_quote(sched))),
                      ("after: quote_json", lambda: service.quote_json(sched))):
         out.append({"months": term, "what": what, "ms": min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e3})
@@ -510,7 +512,7 @@ def main() -> None:
     micro = quote_micro() if args.only in ("all", "numeric") else None
     data = {"machine": machine(), "args": vars(args), "http": results, "numeric": numeric, "memory": memory,
             "micro": micro,
-            "command": "cd /work/main && .venv/bin/python " + " ".join(["bench/http_bench.py", *sys.argv[1:]])}
+            "command": ".venv/bin/python " + " ".join(["bench/http_bench.py", *sys.argv[1:]])}
     if args.baseline and Path(args.baseline).exists():
         before = json.loads(Path(args.baseline).read_text())
         data["baseline_http"] = before.get("http")
