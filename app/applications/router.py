@@ -11,10 +11,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.apikeys.service import Principal
 from app.applications import contract_html, idempotency, repository, service
-from app.applications.service import Context
-from app.business_date import business_date
 from app.db import transaction
 from app.errors import problem_responses
+from app.request_context import request_context
 from app.security import require
 from app.sessions import ReadSession, WriteSession
 from schemas.applications import (
@@ -41,15 +40,6 @@ _READ_ERRORS = problem_responses(401, 404, 422, 429, 503)
 _MOVE_ERRORS = problem_responses(401, 403, 404, 409, 413, 422, 429, 503)
 
 
-def _ctx(request: Request, principal: Principal) -> Context:
-    return Context(
-        principal=principal,
-        today=business_date(request),
-        scorecard_path=request.app.state.settings.scorecard_path,
-        policy_path=request.app.state.settings.decision_policy_path,
-    )
-
-
 @router.post(
     "",
     status_code=201,
@@ -70,7 +60,7 @@ def file_application(
     ] = None,
 ) -> Response:
     engine = request.app.state.engine
-    ctx = _ctx(request, principal)
+    ctx = request_context(request, principal)
     if idempotency_key is None:
         with transaction(engine, write=True) as session:
             created = service.file(session=session, body=body, ctx=ctx)
@@ -150,7 +140,7 @@ def add_document(
     request: Request, application_id: IdPath, body: DocumentIn, principal: Filer, session: WriteSession
 ) -> Application:
     return service.add_document(
-        session=session, application_id=application_id, document=body, ctx=_ctx(request, principal)
+        session=session, application_id=application_id, document=body, ctx=request_context(request, principal)
     )
 
 
@@ -163,13 +153,15 @@ def risk_decision(
     request: Request, application_id: IdPath, body: RiskDecisionIn, principal: RiskOfficer, session: WriteSession
 ) -> Application:
     return service.risk_decision(
-        session=session, application_id=application_id, body=body, ctx=_ctx(request, principal)
+        session=session, application_id=application_id, body=body, ctx=request_context(request, principal)
     )
 
 
 @router.post("/{application_id}/contract", summary="Issue the credit agreement", responses=_MOVE_ERRORS)
 def issue_contract(request: Request, application_id: IdPath, principal: Filer, session: WriteSession) -> Application:
-    return service.issue_contract(session=session, application_id=application_id, ctx=_ctx(request, principal))
+    return service.issue_contract(
+        session=session, application_id=application_id, ctx=request_context(request, principal)
+    )
 
 
 @router.get(
@@ -185,7 +177,7 @@ def get_contract(application_id: IdPath, principal: Reader, session: ReadSession
 
 @router.post("/{application_id}/sign", summary="Record the borrower's signature", responses=_MOVE_ERRORS)
 def sign(request: Request, application_id: IdPath, principal: Filer, session: WriteSession) -> Application:
-    return service.sign(session=session, application_id=application_id, ctx=_ctx(request, principal))
+    return service.sign(session=session, application_id=application_id, ctx=request_context(request, principal))
 
 
 @router.post("/{application_id}/withdraw", summary="Withdraw before disbursement", responses=_MOVE_ERRORS)
@@ -200,5 +192,5 @@ def withdraw(
         session=session,
         application_id=application_id,
         reason=body.reason if body else None,
-        ctx=_ctx(request, principal),
+        ctx=request_context(request, principal),
     )

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from app.applications.router import Filer, IdPath, Reader, _ctx
+from app.applications.router import Filer, IdPath, Reader
 from app.business_date import Today
 from app.errors import problem_responses
 from app.loans import service
+from app.request_context import request_context
 from app.sessions import ReadSession, WriteSession
 from schemas.loans import Bucket, Loan, LoanPage, LoanStatus, PaymentIn, Reminder
 
@@ -26,7 +27,7 @@ _WRITE = problem_responses(401, 403, 404, 409, 413, 422, 429, 503)
     responses=_WRITE,
 )
 def disburse(request: Request, application_id: IdPath, principal: Filer, session: WriteSession) -> Loan:
-    return service.disburse(session=session, application_id=application_id, ctx=_ctx(request, principal))
+    return service.disburse(session=session, application_id=application_id, ctx=request_context(request, principal))
 
 
 @router.get("/loans/{loan_id}", summary="A loan's schedule, payments and delinquency as of a date", responses=_READ)
@@ -52,7 +53,7 @@ def pay(request: Request, loan_id: IdPath, body: PaymentIn, principal: Filer, se
         loan_id=loan_id,
         amount=body.amount,
         paid_on=body.paid_on,
-        ctx=_ctx(request, principal),
+        ctx=request_context(request, principal),
     )
 
 
