@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -61,66 +63,79 @@ def to_schema(
         documents = documents_of(session, [row.id]).get(row.id, [])
     if loan_id is None and look_up_loan and row.status == "disbursed":
         loan_id = loans_of(session, [row.id]).get(row.id)
-    rating = None
-    if row.grade is not None and row.score is not None and row.pd is not None:
-        rating = Rating(
-            score=row.score,
-            pd=row.pd,
-            grade=row.grade,
-            reasons=row.rating_reasons or [],
-            scorecard_version=row.scorecard_version or "",
-        )
-    decision = None
-    if row.decision is not None:
-        decision = Decision(
-            outcome=row.decision,
-            reasons=row.decision_reasons or [],
-            policy_version=row.policy_version or "",
-            annual_rate=row.annual_rate,
-            regular_payment=row.regular_payment,
-            pdn=row.pdn,
-        )
-    return Application(
-        id=row.id,
-        status=row.status,
-        product_code=row.product_code,
-        amount=row.amount,
-        term_months=row.term_months,
-        manager_id=row.manager_id,
-        channel=row.channel,
-        branch_id=row.branch_id,
-        partner_id=row.partner_id,
-        purpose=row.purpose,
-        borrower=Borrower.model_construct(
-            full_name=row.full_name,
-            birth_date=row.birth_date,
-            passport_number=row.passport_number,
-            monthly_income=row.monthly_income,
-            monthly_debt_payments=row.monthly_debt_payments,
-            employment_months=row.employment_months,
-            dependents=row.dependents,
-            housing=Housing(row.housing),
-            credit_history=CreditHistory(row.credit_history),
-            phone=row.phone,
-            existing_credits=row.existing_credits,
-        ),
-        documents=[
-            Document(
-                id=d.id or 0,
-                type=d.type,
-                number=d.number,
-                issued_on=d.issued_on,
-                added_at=d.added_at,
-            )
+    return from_values(
+        {name: getattr(row, name) for name in _FIELDS},
+        [
+            Document(id=d.id or 0, type=d.type, number=d.number, issued_on=d.issued_on, added_at=d.added_at)
             for d in documents
         ],
-        missing_documents=row.missing_documents,
+        loan_id=loan_id,
+    )
+
+
+_FIELDS = (
+    "id", "status", "product_code", "amount", "term_months", "manager_id", "channel", "branch_id",
+    "partner_id", "purpose", "full_name", "birth_date", "passport_number", "monthly_income",
+    "monthly_debt_payments", "employment_months", "dependents", "housing", "credit_history", "phone",
+    "existing_credits", "missing_documents", "score", "pd", "grade", "rating_reasons", "scorecard_version",
+    "decision", "decision_reasons", "policy_version", "annual_rate", "regular_payment", "pdn",
+    "created_at", "updated_at",
+)
+
+
+def from_values(row: Mapping[str, Any], documents: list[Document], *, loan_id: int | None) -> Application:
+    """The API's view of an application from its column values (an ORM row's or an insert's)."""
+    rating = None
+    if row["grade"] is not None and row["score"] is not None and row["pd"] is not None:
+        rating = Rating(
+            score=row["score"],
+            pd=row["pd"],
+            grade=row["grade"],
+            reasons=row["rating_reasons"] or [],
+            scorecard_version=row["scorecard_version"] or "",
+        )
+    decision = None
+    if row["decision"] is not None:
+        decision = Decision(
+            outcome=row["decision"],
+            reasons=row["decision_reasons"] or [],
+            policy_version=row["policy_version"] or "",
+            annual_rate=row["annual_rate"],
+            regular_payment=row["regular_payment"],
+            pdn=row["pdn"],
+        )
+    return Application(
+        id=row["id"],
+        status=row["status"],
+        product_code=row["product_code"],
+        amount=row["amount"],
+        term_months=row["term_months"],
+        manager_id=row["manager_id"],
+        channel=row["channel"],
+        branch_id=row["branch_id"],
+        partner_id=row["partner_id"],
+        purpose=row["purpose"],
+        borrower=Borrower.model_construct(
+            full_name=row["full_name"],
+            birth_date=row["birth_date"],
+            passport_number=row["passport_number"],
+            monthly_income=row["monthly_income"],
+            monthly_debt_payments=row["monthly_debt_payments"],
+            employment_months=row["employment_months"],
+            dependents=row["dependents"],
+            housing=Housing(row["housing"]),
+            credit_history=CreditHistory(row["credit_history"]),
+            phone=row["phone"],
+            existing_credits=row["existing_credits"],
+        ),
+        documents=documents,
+        missing_documents=row["missing_documents"],
         rating=rating,
         decision=decision,
-        decision_reasons=row.decision_reasons,
+        decision_reasons=row["decision_reasons"],
         loan_id=loan_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 

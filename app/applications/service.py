@@ -7,11 +7,14 @@ and is recorded in the application's history and the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import String, bindparam, func, insert
+from sqlmodel import Session, select
 
 from app import loanmath
 from app.apikeys.service import Principal
@@ -21,7 +24,7 @@ from app.applications.states import OUTCOME_STATUS, TRANSITIONS, allowed
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.audit import service as audit
 from app.clock import utcnow
-from app.decisions.policy import decide, load_policy
+from app.decisions.policy import DecisionPolicy, decide, load_policy
 from app.decisions.rating import rate, scorecard
 from app.errors import Conflict, NotFound, Unprocessable
 from app.managers.table import ManagerRow
@@ -32,6 +35,7 @@ from schemas.applications import (
     Application,
     ApplicationCreate,
     ApplicationStatus,
+    Document,
     DocumentIn,
     RiskDecisionIn,
 )
@@ -119,8 +123,16 @@ def transition(
 
 
 def file(*, session: Session, body: ApplicationCreate, ctx: Context) -> Application:
+    """File an application; when its documents are complete, rate and decide it at once.
+
+    The hottest write of the service, so it runs as a handful of prepared Core statements on
+    the session's write transaction (no ORM unit of work): one look-up of the manager, one of
+    the product, one fraud query, then the application, its documents, its history and its
+    audit rows are inserted already in their final state.
+    """
     principal = ctx.principal
-    manager = session.get(ManagerRow, body.manager_id)
+    conn = session.connection()  # the write transaction (BEGIN IMMEDIATE on SQLite)
+    manager = conn.execute(_MANAGER, {"id": body.manager_id}).first()
     if manager is None or not visible(principal, branch_id=manager.branch_id, partner_id=manager.partner_id):
         raise Unprocessable(
             "manager_id is not one of your managers",
@@ -133,55 +145,105 @@ def file(*, session: Session, body: ApplicationCreate, ctx: Context) -> Applicat
         )
     channel = channel_of(principal)
     _check_product_limits(product, body, channel)
+    given = _given(body.documents)
     _document_errors(
         docs.invalid_documents(
-            _given(body.documents),
+            given,
             birth_date=body.borrower.birth_date,
             passport_number=body.borrower.passport_number,
             today=ctx.today,
         )
     )
     b = body.borrower
-    row = ApplicationRow(
-        status=ApplicationStatus.DOCUMENTS_REQUIRED.value,
-        product_code=product.code,
-        amount=body.amount,
-        term_months=body.term_months,
-        purpose=body.purpose.value if body.purpose else None,
-        manager_id=manager.id,
-        channel=channel,
-        branch_id=manager.branch_id,
-        partner_id=manager.partner_id,
-        created_by_key=principal.key_id,
-        full_name=b.full_name,
-        birth_date=b.birth_date,
-        passport_number=docs.normalise_passport(b.passport_number),
-        phone=b.phone,
-        monthly_income=b.monthly_income,
-        monthly_debt_payments=b.monthly_debt_payments,
-        employment_months=b.employment_months,
-        dependents=b.dependents,
-        housing=b.housing.value,
-        credit_history=b.credit_history.value,
-        existing_credits=b.existing_credits,
-        missing_documents=docs.missing_documents(
-            [d.value for d in product.required_documents], _given(body.documents)
-        ),
+    now = utcnow()
+    values: dict[str, Any] = {
+        "version": 1,
+        "status": ApplicationStatus.DOCUMENTS_REQUIRED.value,
+        "product_code": product.code,
+        "amount": body.amount,
+        "term_months": body.term_months,
+        "purpose": body.purpose.value if body.purpose else None,
+        "manager_id": body.manager_id,
+        "channel": channel,
+        "branch_id": manager.branch_id,
+        "partner_id": manager.partner_id,
+        "created_by_key": principal.key_id,
+        "full_name": b.full_name,
+        "birth_date": b.birth_date,
+        "passport_number": docs.normalise_passport(b.passport_number),
+        "phone": b.phone,
+        "monthly_income": b.monthly_income,
+        "monthly_debt_payments": b.monthly_debt_payments,
+        "employment_months": b.employment_months,
+        "dependents": b.dependents,
+        "housing": b.housing.value,
+        "credit_history": b.credit_history.value,
+        "existing_credits": b.existing_credits,
+        "missing_documents": docs.missing_documents([d.value for d in product.required_documents], given),
+        **_NOT_ASSESSED,
+        "contract": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    filed = ApplicationStatus.DOCUMENTS_REQUIRED.value
+    moves: list[tuple[str | None, str, str | None]] = [(None, filed, "filed")]
+    if not values["missing_documents"]:
+        facts = Facts.of_values(values)
+        signals = fraud_signals(session, facts, application_id=None, policy=load_policy(ctx.policy_path))
+        assessment = assess(facts, product, ctx, signals)
+        values.update(assessment.columns())
+        values["version"] = 2
+        moves.append((filed, values["status"], assessment.reason))
+    inserted = conn.execute(_INSERT_APPLICATION, values).inserted_primary_key
+    assert inserted is not None
+    application_id = inserted[0]
+    values["id"] = application_id
+    documents: list[Document] = []
+    if body.documents:
+        rows = [
+            {"application_id": application_id, "type": d.type.value, "number": d.number,
+             "issued_on": d.issued_on, "added_at": now}
+            for d in body.documents
+        ]
+        ids = conn.execute(_INSERT_DOCUMENTS, rows).scalars().all()
+        documents = [
+            Document(id=i, type=r["type"], number=r["number"], issued_on=r["issued_on"], added_at=now)
+            for i, r in zip(ids, rows, strict=True)
+        ]
+    actor = principal.name
+    role = principal.role.value
+    conn.execute(
+        _INSERT_EVENTS,
+        [
+            {"application_id": application_id, "from_status": frm, "to_status": to, "actor": actor,
+             "role": role, "reason": reason, "at": now}
+            for frm, to, reason in moves
+        ],
     )
-    session.add(row)
-    session.flush()
-    assert row.id is not None
-    documents = [
-        ApplicationDocumentRow(application_id=row.id, type=d.type.value, number=d.number, issued_on=d.issued_on)
-        for d in body.documents
-    ]
-    session.add_all(documents)
-    _record(session, row, ApplicationStatus.DOCUMENTS_REQUIRED, ctx, "filed", frm=None)
-    if not row.missing_documents:
-        _evaluate(session, row, product, ctx)
-    session.flush()
-    # the documents were just flushed in this order: no need to select them back
-    return repository.to_schema(session, row, documents=documents, look_up_loan=False)
+    audit.record_many(
+        conn,
+        actor=principal.actor,
+        entity="application",
+        entity_id=application_id,
+        events=[(f"application.{to}", {"from": frm, "reason": reason}) for frm, to, reason in moves],
+        at=now,
+    )
+    return repository.from_values(values, documents, loan_id=None)
+
+
+_app = ApplicationRow.__table__  # type: ignore[attr-defined]
+_MANAGER = select(ManagerRow.branch_id, ManagerRow.partner_id).where(ManagerRow.id == bindparam("id"))
+_INSERT_APPLICATION = insert(_app)
+_INSERT_DOCUMENTS = insert(ApplicationDocumentRow.__table__).returning(  # type: ignore[attr-defined]
+    ApplicationDocumentRow.__table__.c.id, sort_by_parameter_order=True  # type: ignore[attr-defined]
+)
+_INSERT_EVENTS = insert(ApplicationEventRow.__table__)  # type: ignore[attr-defined]
+_NOT_ASSESSED: dict[str, Any] = dict.fromkeys(
+    (
+        "score", "pd", "grade", "rating_reasons", "scorecard_version", "decision", "decision_reasons",
+        "policy_version", "annual_rate", "regular_payment", "pdn",
+    )
+)
 
 
 def _check_product_limits(product: Product, body: ApplicationCreate, channel: str) -> None:
@@ -211,37 +273,103 @@ def _check_product_limits(product: Product, body: ApplicationCreate, channel: st
         raise Unprocessable("the application does not fit the programme", errors=errors)
 
 
-def _fraud_signals(session: Session, row: ApplicationRow, ctx: Context) -> list[str]:
-    policy = load_policy(ctx.policy_path)
-    signals = []
-    since = utcnow() - timedelta(days=policy.other_channel_window_days)
-    elsewhere = session.exec(
-        select(func.count())
-        .select_from(ApplicationRow)
-        .where(
-            ApplicationRow.passport_number == row.passport_number,
-            ApplicationRow.id != row.id,
-            col(ApplicationRow.created_at) >= since,
-            (func.coalesce(ApplicationRow.branch_id, "") != (row.branch_id or ""))
-            | (func.coalesce(ApplicationRow.partner_id, "") != (row.partner_id or "")),
-        )
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rating, the policy and the fraud checks read of an application."""
+
+    amount: Decimal
+    term_months: int
+    purpose: str | None
+    channel: str
+    manager_id: str
+    branch_id: str | None
+    partner_id: str | None
+    birth_date: date
+    passport_number: str
+    monthly_income: Decimal
+    monthly_debt_payments: Decimal
+    employment_months: int
+    dependents: int
+    housing: str
+    credit_history: str
+    existing_credits: int
+
+    @classmethod
+    def of_values(cls, values: Mapping[str, Any]) -> Facts:
+        return cls(**{name: values[name] for name in cls.__slots__})
+
+    @classmethod
+    def of_row(cls, row: ApplicationRow) -> Facts:
+        return cls(**{name: getattr(row, name) for name in cls.__slots__})
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The rating and the policy's outcome, as the application's columns will hold them."""
+
+    score: int
+    pd: str
+    grade: str
+    rating_reasons: list[str]
+    scorecard_version: str
+    decision: str
+    decision_reasons: list[str]
+    policy_version: str
+    annual_rate: Decimal
+    regular_payment: Decimal
+    pdn: Decimal
+    status: str
+    reason: str
+
+    def columns(self) -> dict[str, Any]:
+        out = {name: getattr(self, name) for name in self.__slots__}
+        del out["reason"]
+        return out
+
+
+_c = ApplicationRow.__table__.c  # type: ignore[attr-defined]
+# One statement for both fraud checks; prepared once, so SQLAlchemy reuses its compiled form.
+_FRAUD_COUNTS = select(
+    func.count().filter(
+        _c.created_at >= bindparam("other_since"),
+        (func.coalesce(_c.branch_id, "") != bindparam("branch", type_=String))
+        | (func.coalesce(_c.partner_id, "") != bindparam("partner", type_=String)),
+    ),
+    func.count().filter(_c.created_at >= bindparam("manager_since"), _c.manager_id == bindparam("manager")),
+).where(
+    _c.passport_number == bindparam("passport"),
+    _c.id != bindparam("exclude"),
+    _c.created_at >= bindparam("since"),
+)
+
+
+def fraud_signals(
+    session: Session, facts: Facts, *, application_id: int | None, policy: DecisionPolicy
+) -> list[str]:
+    """Fraud referrals: the same passport through another channel lately; one manager filing
+    for one borrower again and again. ``application_id`` (if filed already) is not counted."""
+    now = utcnow()
+    other_since = now - timedelta(days=policy.other_channel_window_days)
+    manager_since = now - timedelta(days=policy.same_manager_window_days)
+    elsewhere, same_manager = session.connection().execute(
+        _FRAUD_COUNTS,
+        {
+            "other_since": other_since,
+            "manager_since": manager_since,
+            "since": min(other_since, manager_since),
+            "branch": facts.branch_id or "",
+            "partner": facts.partner_id or "",
+            "manager": facts.manager_id,
+            "passport": facts.passport_number,
+            "exclude": application_id or 0,
+        },
     ).one()
+    signals = []
     if elsewhere:
         signals.append(
             f"the same passport applied through another branch or partner within "
             f"{policy.other_channel_window_days} days"
         )
-    since = utcnow() - timedelta(days=policy.same_manager_window_days)
-    same_manager = session.exec(
-        select(func.count())
-        .select_from(ApplicationRow)
-        .where(
-            ApplicationRow.passport_number == row.passport_number,
-            ApplicationRow.manager_id == row.manager_id,
-            ApplicationRow.id != row.id,
-            col(ApplicationRow.created_at) >= since,
-        )
-    ).one()
     if same_manager >= policy.same_manager_same_borrower_max:
         signals.append(
             f"{same_manager + 1} applications by one manager for the same borrower within "
@@ -250,38 +378,38 @@ def _fraud_signals(session: Session, row: ApplicationRow, ctx: Context) -> list[
     return signals
 
 
-def _evaluate(session: Session, row: ApplicationRow, product: Product, ctx: Context) -> None:
-    """Documents are complete: rate the borrower, run the policy, move to its outcome."""
+def assess(facts: Facts, product: Product, ctx: Context, signals: list[str]) -> Assessment:
+    """Documents are complete: rate the borrower and run the policy (no I/O)."""
     policy = load_policy(ctx.policy_path)
     card = scorecard(ctx.scorecard_path)
-    base_payment = loanmath.annuity_payment(row.amount, product.annual_rate, row.term_months)
+    base_payment = loanmath.annuity_payment(facts.amount, product.annual_rate, facts.term_months)
     rating = rate(
         card,
-        term_months=row.term_months,
-        amount=row.amount,
-        age_years=age_on(row.birth_date, ctx.today),
-        employment_months=row.employment_months,
-        instalment_share=base_payment / row.monthly_income,
-        housing=row.housing,
-        existing_credits=row.existing_credits,
-        dependents=row.dependents,
-        credit_history=row.credit_history,
-        purpose=row.purpose,
+        term_months=facts.term_months,
+        amount=facts.amount,
+        age_years=age_on(facts.birth_date, ctx.today),
+        employment_months=facts.employment_months,
+        instalment_share=base_payment / facts.monthly_income,
+        housing=facts.housing,
+        existing_credits=facts.existing_credits,
+        dependents=facts.dependents,
+        credit_history=facts.credit_history,
+        purpose=facts.purpose,
     )
     annual_rate = product.rate_for(rating.grade)
-    payment = loanmath.annuity_payment(row.amount, annual_rate, row.term_months)
-    pdn = loanmath.pdn(row.monthly_income, row.monthly_debt_payments, payment)
+    payment = loanmath.annuity_payment(facts.amount, annual_rate, facts.term_months)
+    pdn = loanmath.pdn(facts.monthly_income, facts.monthly_debt_payments, payment)
     applicant = Applicant(
-        birth_date=row.birth_date,
-        monthly_income=row.monthly_income,
-        monthly_debt_payments=row.monthly_debt_payments,
+        birth_date=facts.birth_date,
+        monthly_income=facts.monthly_income,
+        monthly_debt_payments=facts.monthly_debt_payments,
     )
     problems = ineligibility_reasons(
         product,
         applicant,
-        amount=row.amount,
-        term_months=row.term_months,
-        channel=row.channel,
+        amount=facts.amount,
+        term_months=facts.term_months,
+        channel=facts.channel,
         on=ctx.today,
         pdn=None,
     )
@@ -292,13 +420,35 @@ def _evaluate(session: Session, row: ApplicationRow, product: Product, ctx: Cont
         pdn=pdn,
         pdn_limit=product.pdn_limit,
         eligibility_problems=problems,
-        fraud_signals=_fraud_signals(session, row, ctx),
+        fraud_signals=signals,
     )
-    row.score, row.pd, row.grade = rating.score, str(rating.pd), rating.grade
-    row.rating_reasons, row.scorecard_version = rating.reasons, rating.scorecard_version
-    row.decision, row.decision_reasons, row.policy_version = outcome.outcome, outcome.reasons, policy.version
-    row.annual_rate, row.regular_payment, row.pdn = annual_rate, payment, pdn
-    transition(session, row, "evaluate", ctx, "; ".join(outcome.reasons), to=OUTCOME_STATUS[outcome.outcome])
+    return Assessment(
+        score=rating.score,
+        pd=str(rating.pd),
+        grade=rating.grade,
+        rating_reasons=rating.reasons,
+        scorecard_version=rating.scorecard_version,
+        decision=outcome.outcome,
+        decision_reasons=outcome.reasons,
+        policy_version=policy.version,
+        annual_rate=annual_rate,
+        regular_payment=payment,
+        pdn=pdn,
+        status=OUTCOME_STATUS[outcome.outcome].value,
+        reason="; ".join(outcome.reasons),
+    )
+
+
+def _evaluate(session: Session, row: ApplicationRow, product: Product, ctx: Context) -> None:
+    """Documents are complete on an application already filed: assess it and move it on."""
+    assert row.id is not None
+    facts = Facts.of_row(row)
+    signals = fraud_signals(session, facts, application_id=row.id, policy=load_policy(ctx.policy_path))
+    assessment = assess(facts, product, ctx, signals)
+    for name, value in assessment.columns().items():
+        if name != "status":
+            setattr(row, name, value)
+    transition(session, row, "evaluate", ctx, assessment.reason, to=ApplicationStatus(assessment.status))
 
 
 def get_row(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from app.products.table import ProductRow
@@ -21,9 +22,14 @@ def list_products(session: Session, *, active_only: bool = False) -> list[Produc
     return [_to_schema(r) for r in session.exec(query).all()]
 
 
+_PRODUCT = select(ProductRow.__table__).where(ProductRow.code == bindparam("code"))  # type: ignore[attr-defined]
+
+
 def get_product(session: Session, code: str) -> Product | None:
-    row = session.get(ProductRow, code)
-    return _to_schema(row) if row else None
+    # A Core read (prepared once): every filing and max-amount quote looks its product up,
+    # and an ORM identity load costs several times the query itself.
+    row = session.connection().execute(_PRODUCT, {"code": code}).first()
+    return Product.model_validate(dict(row._mapping)) if row else None
 
 
 def _columns(fields: ProductFields) -> dict[str, Any]:
