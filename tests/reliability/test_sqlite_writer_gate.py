@@ -6,7 +6,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app.config import Settings
 from app.db import _WriterGate, make_engine, transaction
@@ -52,11 +54,8 @@ def test_concurrent_writers_all_commit_and_the_gate_ends_free(tmp_path: Path) ->
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == 16 * 20
     # a failed transaction leaves the gate free too
-    try:
-        with transaction(engine, write=True) as session:
-            session.connection().execute(text("INSERT INTO missing VALUES (1)"))
-    except Exception:  # noqa: BLE001 - the error itself is not the point
-        pass
+    with pytest.raises(OperationalError), transaction(engine, write=True) as session:
+        session.connection().execute(text("INSERT INTO missing VALUES (1)"))
     with transaction(engine, write=True) as session:
         session.connection().execute(text("INSERT INTO t VALUES (0)"))
     engine.dispose()
