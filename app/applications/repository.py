@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app.apikeys.service import Principal
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.errors import Unprocessable
 from app.loans.table import LoanRow
-from app.scope import restrict
+from app.scope import restrict, visible
 from schemas.applications import (
     Application,
     Borrower,
@@ -83,7 +85,7 @@ _FIELDS = (
 )
 
 
-def from_values(row: Mapping[str, Any], documents: list[Document], *, loan_id: int | None) -> Application:
+def from_values(row: Mapping[Any, Any], documents: list[Document], *, loan_id: int | None) -> Application:
     """The API's view of an application from its column values (an ORM row's or an insert's)."""
     rating = None
     if row["grade"] is not None and row["score"] is not None and row["pd"] is not None:
@@ -137,6 +139,39 @@ def from_values(row: Mapping[str, Any], documents: list[Document], *, loan_id: i
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
+
+
+_a = ApplicationRow.__table__.c  # type: ignore[attr-defined]
+_d = ApplicationDocumentRow.__table__.c  # type: ignore[attr-defined]
+_ONE = core_select(*(_a[name] for name in _FIELDS)).where(_a.id == bindparam("id"))
+_DOCUMENTS = (
+    core_select(_d.id, _d.type, _d.number, _d.issued_on, _d.added_at)
+    .where(_d.application_id == bindparam("id"))
+    .order_by(_d.id)
+)
+_LOAN = select(LoanRow.id).where(LoanRow.application_id == bindparam("id"))
+
+
+def read(session: Session, application_id: int, principal: Principal) -> Application | None:
+    """One application as the caller may see it, by prepared Core reads (the hot GET).
+
+    None when it does not exist or lies outside the caller's scope (the same 404 either way).
+    """
+    conn = session.connection()
+    row = conn.execute(_ONE, {"id": application_id}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    if not visible(principal, branch_id=values["branch_id"], partner_id=values["partner_id"]):
+        return None
+    documents = [
+        Document(id=d.id, type=d.type, number=d.number, issued_on=d.issued_on, added_at=d.added_at)
+        for d in conn.execute(_DOCUMENTS, {"id": application_id})
+    ]
+    loan_id = None
+    if values["status"] == "disbursed":
+        loan_id = conn.execute(_LOAN, {"id": application_id}).scalar()
+    return from_values(values, documents, loan_id=loan_id)
 
 
 def encode_cursor(last_id: int) -> str:

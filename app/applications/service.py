@@ -458,7 +458,10 @@ def get_row(
 
 
 def get(*, session: Session, application_id: int, principal: Principal) -> Application:
-    return repository.to_schema(session, get_row(session, application_id, principal))
+    found = repository.read(session, application_id, principal)
+    if found is None:
+        raise NotFound(f"No application with id {application_id!r}.")
+    return found
 
 
 def add_document(*, session: Session, application_id: int, document: DocumentIn, ctx: Context) -> Application:
