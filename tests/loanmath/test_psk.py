@@ -1,14 +1,15 @@
 import calendar
+import importlib
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.loanmath import LoanMathError, LoanTerms, annuity_payment, build_schedule, psk
 
-from .conftest import issue_dates, terms
+from .conftest import amounts, fees, issue_dates, rates, terms
 
 D = Decimal
 
@@ -147,3 +148,30 @@ def test_regular_schedule_psk_equals_numpy_financial_irr(
     s = build_schedule(t)
     irr = npf.irr([float(upfront - amount)] + [float(p.payment) for p in s.payments])
     assert abs(float(s.psk_percent) - irr * 1200) <= 0.0005 + 1e-9
+
+
+
+@given(amounts, rates, st.integers(min_value=1, max_value=96), fees, fees)
+def test_short_schedules_solve_the_same_root_by_horner_as_by_numpy(
+    amount: Decimal, rate: Decimal, n: int, upfront: Decimal, monthly: Decimal
+) -> None:
+    """Schedules of up to 96 flows use the pure-float Horner NPV; it must land on the root
+    that the general numpy evaluation finds (the published PSK, to 3 decimals)."""
+    psk_module = importlib.import_module("app.loanmath.psk")  # the package re-exports psk()
+
+    assume(upfront < amount)
+    schedule = build_schedule(
+        LoanTerms(amount=amount, annual_rate=rate, term_months=n, issue_date=date(2026, 1, 15),
+                  upfront_fee=upfront, monthly_fee=monthly)
+    )
+    flows = [upfront - amount, *(p.payment for p in schedule.payments)]
+    q = list(range(len(flows)))
+    zeros = [0.0] * len(flows)
+    fast = psk_module.psk_from_periods(flows, q, zeros)
+    saved = psk_module._HORNER_MAX_FLOWS
+    psk_module._HORNER_MAX_FLOWS = 0
+    try:
+        general = psk_module.psk_from_periods(flows, q, zeros)
+    finally:
+        psk_module._HORNER_MAX_FLOWS = saved
+    assert fast == general == schedule.psk_percent
