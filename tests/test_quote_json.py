@@ -1,0 +1,64 @@
+"""The hand-written quote JSON is byte for byte what the response model would write."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from app import loanmath
+from app.quotes.service import quote_json, to_quote
+
+money = st.integers(min_value=100_000, max_value=5_000_000_000).map(lambda k: Decimal(k).scaleb(-2))
+fees = st.integers(min_value=0, max_value=500_000).map(lambda k: Decimal(k).scaleb(-2))
+rates = st.integers(min_value=0, max_value=9_999).map(lambda bp: Decimal(bp).scaleb(-2))
+
+
+@st.composite
+def loan_terms(draw: st.DrawFn) -> loanmath.LoanTerms:
+    amount = draw(money)
+    upfront = draw(fees)
+    assume(upfront < amount)
+    n = draw(st.integers(min_value=1, max_value=360))
+    return loanmath.LoanTerms(
+        amount=amount,
+        annual_rate=draw(rates),
+        term_months=n,
+        issue_date=draw(st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))),
+        method=draw(st.sampled_from(list(loanmath.Method))),
+        day_count=draw(st.sampled_from(list(loanmath.DayCount))),
+        upfront_fee=upfront,
+        monthly_fee=draw(fees),
+        grace_months=draw(st.integers(min_value=0, max_value=n - 1)),
+    )
+
+
+def _two_places(schedule: loanmath.Schedule) -> None:
+    for p in schedule.payments:
+        for v in (p.principal, p.interest, p.fee, p.payment, p.balance):
+            assert v.as_tuple().exponent == -2, (p, v)
+
+
+@given(loan_terms())
+def test_schedule_money_has_two_places_and_quote_json_equals_the_models_json(terms: loanmath.LoanTerms) -> None:
+    schedule = loanmath.build_schedule(terms)
+    _two_places(schedule)
+    assert quote_json(schedule) == to_quote(schedule).model_dump_json().encode()
+
+
+@given(loan_terms(), st.integers(min_value=1, max_value=400), st.integers(min_value=1, max_value=10**9),
+       st.sampled_from(list(loanmath.EarlyRepaymentMode)))
+def test_early_repayment_schedules_too(
+    terms: loanmath.LoanTerms, days: int, kopecks: int, mode: loanmath.EarlyRepaymentMode
+) -> None:
+    try:
+        schedule = loanmath.early_repayment(
+            terms, on=terms.issue_date + timedelta(days=days), amount=Decimal(kopecks).scaleb(-2), mode=mode
+        )
+    except loanmath.LoanMathError:
+        assume(False)
+        return
+    _two_places(schedule)
+    assert quote_json(schedule) == to_quote(schedule).model_dump_json().encode()
