@@ -30,9 +30,20 @@ _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
 
 
 class JsonFormatter(logging.Formatter):
+    _second = -1
+    _stamp = ""
+
+    def _time(self, record: logging.LogRecord) -> str:
+        # one strftime per second, not per line (every request writes a line)
+        second = int(record.created)
+        if second != self._second:
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", self.converter(record.created))
+            self._second = second
+        return f"{self._stamp}.{int(record.msecs):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "time": self._time(record),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -47,6 +58,12 @@ def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     handler.formatter.converter = time.gmtime  # type: ignore[union-attr]
+    # The JSON lines carry none of the caller's file/line, thread or process fields, so the
+    # logging module need not collect them for every record (its documented optimisations).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -70,6 +87,18 @@ class Metrics:
             ["method", "route"], registry=registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        # labels() takes a lock and builds a key on every call; routes x statuses are few
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.requests.labels(method, route, str(status)), self.latency.labels(method, route))
+            if len(self._children) < 10_000:  # unmatched methods are client-chosen: stay bounded
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
 
 class RequestContextMiddleware:
@@ -148,8 +177,7 @@ class RequestContextMiddleware:
         route = scope.get("route")
         template = getattr(route, "path", None) or "<unmatched>"
         method = scope.get("method", "")
-        self.metrics.requests.labels(method, template, str(status)).inc()
-        self.metrics.latency.labels(method, template).observe(elapsed)
+        self.metrics.observe(method, template, status, elapsed)
         access_log.info(
             "%s %s %s", method, template, status,
             extra={"request_id": request_id, "method": method, "route": template,
