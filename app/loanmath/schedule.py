@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-import numpy as np
 import numpy.typing as npt
 
 from .calendar import payment_dates
@@ -15,7 +14,7 @@ from .errors import LoanMathError
 from .interest import WHOLE_MONTH_30_360, Factor, period_factor
 from .model import DayCount, LoanTerms, Method, Payment, Schedule, make_payment
 from .money import CENT, CTX, ZERO, as_decimal, is_money
-from .psk import psk_from_periods
+from .psk import psk_from_periods, psk_of_monthly_flows
 
 __all__ = [
     "MAX_AMOUNT",
@@ -209,15 +208,16 @@ def finish(
     *,
     amount: Decimal,
     upfront_fee: Decimal,
-    q: npt.ArrayLike,
-    e: npt.ArrayLike,
+    q: npt.ArrayLike | None,
+    e: npt.ArrayLike | None,
     earlier: Sequence[Payment] = (),
     rate_hint: Decimal | None = None,
 ) -> Schedule:
     """Totals of ``rows`` and the PSK of the whole loan (issue, ``earlier`` rows, ``rows``).
 
     ``q``/``e`` are the PSK periods of every flow in that order (issue first),
-    known to the caller; ``rate_hint`` (the nominal rate) starts the solver.
+    known to the caller (``None``: flow ``k`` falls exactly ``k`` months after issue);
+    ``rate_hint`` (the nominal rate) starts the solver.
     """
     with localcontext(CTX):
         total_interest = sum([p.interest for p in rows], ZERO)
@@ -233,7 +233,11 @@ def finish(
         payments=tuple(rows),
         total_interest=total_interest,
         total_payments=total_payments,
-        psk_percent=psk_from_periods(amounts, q, e, start=start),
+        psk_percent=(
+            psk_of_monthly_flows(amounts, start=start)
+            if q is None or e is None
+            else psk_from_periods(amounts, q, e, start=start)
+        ),
         psk_amount=psk_amount,
     )
 
@@ -268,8 +272,8 @@ def build_schedule(terms: LoanTerms) -> Schedule:
         regular,
         amount=t.amount,
         upfront_fee=t.upfront_fee,
-        q=np.arange(len(plan.rows) + 1, dtype=np.float64),
-        e=np.zeros(len(plan.rows) + 1),
+        q=None,
+        e=None,
         rate_hint=t.annual_rate,
     )
 

@@ -54,10 +54,11 @@ def _brute_force_psk(issue: date, flows: list[tuple[date, Decimal]]) -> Decimal:
 def test_fee_free_30_360_annuity_psk_equals_nominal_rate(
     amount: Decimal, rate: Decimal, n: int, issue: date
 ) -> None:
-    # amounts from 10,000.00: below that the kopeck rounding of each period's
-    # interest can move the third decimal (documented in docs/loan-maths.md)
+    # The PSK of the kopeck-rounded payments: rounding can move the third decimal by one
+    # from 10,000.00 up (e.g. 10,000.00 at 10.53 % over 3 months gives 10.531), more below
+    # that (documented in docs/loan-maths.md).
     s = build_schedule(LoanTerms(amount, rate, n, issue))
-    assert s.psk_percent == rate.quantize(D("0.001"))
+    assert abs(s.psk_percent - rate.quantize(D("0.001"))) <= D("0.001")
 
 
 @given(
@@ -80,7 +81,9 @@ def test_grace_and_fees_raise_the_psk(amount: Decimal, rate: Decimal, n: int) ->
     # grace alone keeps the nominal rate (interest is paid monthly) but costs more money
     assert graced.psk_amount > build_schedule(LoanTerms(amount, rate, n, issue)).psk_amount
     with_both = build_schedule(LoanTerms(amount, rate, n, issue, grace_months=3, upfront_fee=D("1000.00")))
-    assert with_both.psk_percent > graced.psk_percent >= base
+    # grace keeps the nominal rate up to the kopeck rounding of the payments (one unit
+    # of the third decimal either way, as in the test above)
+    assert with_both.psk_percent > graced.psk_percent >= base - D("0.001")
 
 
 def test_irregular_first_period_of_45_days_matches_direct_evaluation() -> None:
@@ -168,10 +171,11 @@ def test_short_schedules_solve_the_same_root_by_horner_as_by_numpy(
     q = list(range(len(flows)))
     zeros = [0.0] * len(flows)
     fast = psk_module.psk_from_periods(flows, q, zeros)
+    monthly = psk_module.psk_of_monthly_flows(flows)
     saved = psk_module._HORNER_MAX_FLOWS
     psk_module._HORNER_MAX_FLOWS = 0
     try:
         general = psk_module.psk_from_periods(flows, q, zeros)
     finally:
         psk_module._HORNER_MAX_FLOWS = saved
-    assert fast == general == schedule.psk_percent
+    assert fast == monthly == general == schedule.psk_percent
