@@ -8,6 +8,7 @@ from scoring.application_features import (
     FEATURES,
     RUB_PER_DM,
     application_columns,
+    application_values,
     german_credit_columns,
 )
 from scoring.batch_scoring import DEFAULT_VERSION, fit_from_csv, score_csv
@@ -17,6 +18,7 @@ from scoring.scorecard import (
     Characteristic,
     Scorecard,
     ScoreResult,
+    SingleScore,
     fit_scorecard,
     load_scorecard,
 )
@@ -32,8 +34,10 @@ __all__ = [
     "MasterScale",
     "ScoreResult",
     "Scorecard",
+    "SingleScore",
     "ValidationReport",
     "application_columns",
+    "application_values",
     "auc",
     "fit_from_csv",
     "fit_scorecard",

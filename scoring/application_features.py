@@ -3,6 +3,8 @@
 The same mapping is used to turn the German Credit data into training data
 (:func:`german_credit_columns`) and to turn live applications into scoring input
 (:func:`application_columns`), so the card sees one definition of each feature.
+:func:`application_values` is its scalar twin for one applicant (plain Python,
+for :meth:`scoring.Scorecard.score_one`), built on the same tables and edges.
 
 Characteristics (name: type, from which form field):
 
@@ -39,9 +41,10 @@ Modelling assumptions (see docs/scoring.md):
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -277,6 +280,116 @@ def application_columns(
     merged: dict[str, npt.NDArray[Any]] = {**num, **cat}
     n = max(a.size for a in merged.values())
     return {k: _broadcast(n, merged[k], k) for k in FEATURES}
+
+
+#: ASCII whitespace as ``str.isspace`` (and numpy's ``strip``) define it.
+_ASCII_SPACE = "".join(c for c in map(chr, range(128)) if c.isspace())
+#: Ints of at most this magnitude are exact floats (any conversion agrees).
+_EXACT_INT = 2**53
+
+
+def _one(arr: npt.NDArray[Any], field: str) -> Any:
+    if arr.size != 1:
+        raise ValueError(f"{field}: expected one value, got {arr.size}")
+    return arr[0]
+
+
+def _float_value(value: object, field: str) -> float:
+    """``as_float(np.atleast_1d(np.asarray(value, dtype=object)))[0]``, as
+    :func:`application_columns` converts its numeric fields, in plain Python for
+    float, int and None (other types go through that very expression)."""
+    if type(value) is float:
+        return value
+    if type(value) is int and -_EXACT_INT <= value <= _EXACT_INT:
+        return float(value)
+    if value is None:
+        return math.nan
+    return float(_one(as_float(np.atleast_1d(np.asarray(value, dtype=object))), field))
+
+
+def _employment_value(months: float) -> str:
+    """:func:`employment_band` of one value (same edges, ``side="left"``)."""
+    if months != months:
+        return ""
+    i = bisect_left(EMPLOYMENT_MONTHS_EDGES, months)
+    return EMPLOYMENT_LEVELS[min(i, len(EMPLOYMENT_LEVELS) - 1)]
+
+
+def _instalment_value(share: float) -> float:
+    """:func:`instalment_band` of one value (same edges, ``side="right"``)."""
+    if share != share:
+        return math.nan
+    return bisect_right(INSTALMENT_SHARE_EDGES, share) + 1.0
+
+
+def _categorical_value(
+    value: object, mapping: dict[str, str], field: str, default: str | None = None
+) -> str:
+    """:func:`_categorical` of one value.
+
+    ASCII text is normalised in plain Python the way numpy does it: whitespace
+    stripped on the left, whitespace and NUL on the right (numpy's str arrays
+    drop trailing NULs, and its ``strip`` treats them as blank), then lower
+    case.  Anything else (non-ASCII, whose numpy lower-casing differs from
+    ``str.lower``, or non-str values) goes through :func:`_categorical` itself.
+    """
+    if type(value) is str and value.isascii():
+        s = value.lstrip(_ASCII_SPACE).rstrip(_ASCII_SPACE + "\x00").lower()
+    elif value is None:
+        s = ""
+    else:
+        return str(_one(_categorical(cast("npt.ArrayLike", value), mapping, field, default), field))
+    if s == "":
+        return ""
+    level = mapping.get(s)
+    if level is not None:
+        return level
+    if default is None:
+        raise ValueError(f"{field}: unknown values {[s]}; expected one of {sorted(mapping)}")
+    return default
+
+
+def application_values(
+    term_months: float | None,
+    amount: float | None,
+    age_years: float | None,
+    employment_months: float | None,
+    instalment_share: float | None,
+    housing: str | None,
+    existing_credits: float | None,
+    dependents: float | None,
+    credit_history: str | None,
+    purpose: str | None,
+) -> dict[str, float | str]:
+    """Scorecard characteristics of one applicant, for :meth:`Scorecard.score_one`.
+
+    The scalar twin of :func:`application_columns`: same arguments (one value
+    each), same mapping tables and band edges, and each value equal to the
+    single element :func:`application_columns` returns for it (numeric ones a
+    float, NaN missing; the others a str, ``""`` missing).  Raises the same
+    ``ValueError`` for an unknown ``housing`` or ``credit_history``.  Plain
+    Python for float / int / None numbers and ASCII text; any other value is
+    converted by the array code itself.
+    """
+    term = _float_value(term_months, "term_months")
+    amt = _float_value(amount, "amount")
+    age = _float_value(age_years, "age_years")
+    band = _instalment_value(_float_value(instalment_share, "instalment_share"))
+    credits = _float_value(existing_credits, "existing_credits")
+    deps = _float_value(dependents, "dependents")
+    employment = _employment_value(_float_value(employment_months, "employment_months"))
+    return {
+        TERM: term,
+        AMOUNT: amt,
+        AGE: age,
+        EMPLOYMENT: employment,
+        INSTALMENT: band,
+        HOUSING: _categorical_value(housing, HOUSING_MAP, "housing"),
+        EXISTING_CREDITS: credits,
+        DEPENDENTS: deps,
+        CREDIT_HISTORY: _categorical_value(credit_history, CREDIT_HISTORY_MAP, "credit_history"),
+        PURPOSE: _categorical_value(purpose, PURPOSE_MAP, "purpose", default="other"),
+    }
 
 
 def german_credit_columns(
