@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from scoring import Scorecard, application_columns, load_scorecard
+from scoring import Scorecard, application_values, load_scorecard
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,23 +37,26 @@ def rate(
     credit_history: str,
     purpose: str | None,
 ) -> RatingResult:
-    columns = application_columns(
-        term_months=term_months,
-        amount=float(amount),
-        age_years=age_years,
-        employment_months=employment_months,
-        instalment_share=float(instalment_share),
-        housing=housing,
-        existing_credits=existing_credits,
-        dependents=dependents,
-        credit_history=credit_history,
-        purpose=purpose or "other",
+    # One applicant per request: the card's scalar path (bit-identical to Scorecard.score on
+    # one row, by property test) costs ~10 us against ~560 us for 1-row numpy arrays.
+    result = card.score_one(
+        application_values(
+            term_months=term_months,
+            amount=float(amount),
+            age_years=age_years,
+            employment_months=employment_months,
+            instalment_share=float(instalment_share),
+            housing=housing,
+            existing_credits=existing_credits,
+            dependents=dependents,
+            credit_history=credit_history,
+            purpose=purpose or "other",
+        )
     )
-    result = card.score(columns)
     return RatingResult(
-        score=round(float(result.points[0])),
-        pd=Decimal(f"{float(result.pd[0]):.6f}"),
-        grade=str(result.grade[0]),
-        reasons=list(result.reasons_of(0)),
+        score=round(result.points),
+        pd=Decimal(f"{result.pd:.6f}"),
+        grade=result.grade,
+        reasons=list(result.reasons),
         scorecard_version=card.version,
     )
