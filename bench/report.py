@@ -80,7 +80,8 @@ the application inserted once in its final state (status, rating, decision), doc
 (with `RETURNING id`), history and audit rows as batches; the product look-up by Core
 too: 8.9 -> 2.5 ms in-process. (3) The scorecard scores one applicant through
 `Scorecard.score_one` (pure Python, precomputed per card, bit-identical to the array path
-by property test): `rate()` 596 -> 12 us, a filing 2.5 -> 1.6 ms in-process. `GET /v1/applications/{id}` reads the row and its
+by property test): `rate()` 596 -> 12 us, a filing 2.5 -> 1.6 ms in-process.
+`GET /v1/applications/{id}` reads the row and its
 documents by two prepared Core selects: 1.04 -> 0.43 ms in-process, the same bytes.
 `POST /v1/quotes`: the PSK of a new loan's monthly flows is solved by Newton on the
 Horner-evaluated polynomial in plain floats up to 96 flows (no numpy call): 12-month
