@@ -63,9 +63,7 @@ def test_scorecard_fit_and_batch_score(tmp_path, capsys) -> None:
     from scoring import load_scorecard
     from scoring.application_features import APPLICATION_FIELDS
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "germancredit.csv"
-    if not data.exists():
-        pytest.skip("German Credit data not beside the repository")
+    data = Path(__file__).resolve().parent / "data" / "germancredit.csv"
     card_path = tmp_path / "card.json"
     assert main(["scorecard", "fit", "--data", str(data), "--out", str(card_path), "--version", "t-1"]) == 0
     card = load_scorecard(str(card_path))

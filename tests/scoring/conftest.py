@@ -1,4 +1,4 @@
-"""Shared fixtures: the German Credit data (from ../shared beside the repo)."""
+"""Shared fixtures: the German Credit data (tests/data; SCORING_GERMAN_CSV overrides)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from scoring.german_credit import read_german_credit
 
 REPO = Path(__file__).resolve().parents[2]
 GERMAN_CSV = Path(
-    os.environ.get("SCORING_GERMAN_CSV", REPO.parent / "shared" / "data" / "germancredit.csv")
+    os.environ.get("SCORING_GERMAN_CSV", REPO / "tests" / "data" / "germancredit.csv")
 )
 
 
