@@ -116,16 +116,22 @@ def _horner_npv_d(a: list[float]) -> Callable[[float], tuple[float, float]]:
 _HORNER_MAX_FLOWS = 96
 
 
+def _numpy_npv_d(a: _FloatArr, q: _FloatArr, e: _FloatArr) -> Callable[[float], tuple[float, float]]:
+    e_opt = None if not e.any() else e
+
+    def npv_d(i: float) -> tuple[float, float]:
+        return _npv_d(i, a, q, e_opt)
+
+    return npv_d
+
+
 def _refine(
     lo: float,
     hi: float,
-    a: _FloatArr,
-    q: _FloatArr,
-    e: _FloatArr,
+    npv_d: Callable[[float], tuple[float, float]],
     *,
     positive_at_lo: bool,
     start: float | None = None,
-    npv_d: Callable[[float], tuple[float, float]] | None = None,
 ) -> float:
     """Safeguarded Newton inside a sign-change bracket ``[lo, hi]`` (``hi`` may be inf).
 
@@ -133,12 +139,6 @@ def _refine(
     nominal rate); any step that leaves the bracket is replaced by bisection
     (or by doubling while ``hi`` is unbounded), so it cannot diverge.
     """
-    if npv_d is None:
-        e_opt = None if not e.any() else e
-
-        def npv_d(i: float) -> tuple[float, float]:
-            return _npv_d(i, a, q, e_opt)
-
     x = (
         start
         if start is not None and lo < start < hi
@@ -193,7 +193,6 @@ def _solve(
     e: _FloatArr,
     total: Decimal,
     start: float | None = None,
-    npv_d: Callable[[float], tuple[float, float]] | None = None,
 ) -> float:
     """Root of the law's equation; ``total`` is the exact Decimal sum of the flows.
 
@@ -207,7 +206,7 @@ def _solve(
             return 0.0
         if f0 < 0.0:
             raise LoanMathError("payments total less than the amount lent: no positive PSK")
-        return _refine(0.0, np.inf, a, q, e, positive_at_lo=True, start=start, npv_d=npv_d)
+        return _refine(0.0, np.inf, _numpy_npv_d(a, q, e), positive_at_lo=True, start=start)
     if f0 == 0.0:
         return 0.0
     grid = np.concatenate(([0.0], np.geomspace(1e-9, 1e4, 600)))
@@ -219,7 +218,7 @@ def _solve(
         raise LoanMathError("PSK equation has no positive solution")
     k = int(change[0]) + 1
     lo, hi = float(grid[k - 1]), float(grid[k])
-    return _refine(lo, hi, a, q, e, positive_at_lo=bool(values[k - 1] > 0))
+    return _refine(lo, hi, _numpy_npv_d(a, q, e), positive_at_lo=bool(values[k - 1] > 0))
 
 
 def psk(issue_date: date, flows: Sequence[tuple[date, Decimal]]) -> Decimal:
@@ -269,27 +268,16 @@ def psk_of_monthly_flows(amounts: Sequence[Decimal], *, start: float | None = No
     with no numpy call on the way (a 12-month quote's PSK: 39 -> ~15 us).
     """
     n = len(amounts)
-    if n > _HORNER_MAX_FLOWS:
-        return psk_from_periods(amounts, np.arange(n, dtype=np.float64), np.zeros(n), start=start)
-    cache: dict[Decimal, float] = {}
-    values = []
-    for x in amounts:
-        v = cache.get(x)
-        if v is None:
-            v = cache[x] = float(x)
-        values.append(v)
-    if not any(v < 0 for v in values) or not any(v > 0 for v in values):
-        raise LoanMathError("PSK needs both an outflow (the loan) and inflows (payments)")
-    if any(v < 0 for v in values[1:]):  # an outflow after issue: the general search
-        return psk_from_periods(amounts, np.arange(n, dtype=np.float64), np.zeros(n), start=start)
+    values = _floats(amounts)
+    if n > _HORNER_MAX_FLOWS or any(v < 0 for v in values[1:]):  # long, or an outflow after issue
+        return _general_psk(values, amounts, np.arange(n, dtype=np.float64), np.zeros(n), start)
+    _require_both_signs(values)
     total = _exact_total(amounts)
     if not total:
         return _to_percent(0.0)
     if total < 0:
         raise LoanMathError("payments total less than the amount lent: no positive PSK")
-    empty = np.empty(0)
-    rate = _refine(0.0, np.inf, empty, empty, empty, positive_at_lo=True, start=start, npv_d=_horner_npv_d(values))
-    return _to_percent(rate)
+    return _to_percent(_refine(0.0, np.inf, _horner_npv_d(values), positive_at_lo=True, start=start))
 
 
 def psk_from_periods(
@@ -306,6 +294,10 @@ def psk_from_periods(
     and starting Newton at the nominal monthly rate (``start``) keeps a
     360-row schedule under a millisecond. Same equation and solver.
     """
+    return _general_psk(_floats(amounts), amounts, q, e, start)
+
+
+def _floats(amounts: Sequence[Decimal]) -> list[float]:
     # float(Decimal) costs ~0.3 us; annuity rows repeat one value, so memoise.
     cache: dict[Decimal, float] = {}
     values = []
@@ -314,9 +306,19 @@ def psk_from_periods(
         if v is None:
             v = cache[x] = float(x)
         values.append(v)
-    a = np.array(values, dtype=np.float64)
-    if not (a < 0).any() or not (a > 0).any():
+    return values
+
+
+def _require_both_signs(values: Sequence[float]) -> None:
+    if not any(v < 0 for v in values) or not any(v > 0 for v in values):
         raise LoanMathError("PSK needs both an outflow (the loan) and inflows (payments)")
+
+
+def _general_psk(
+    values: list[float], amounts: Sequence[Decimal], q: npt.ArrayLike, e: npt.ArrayLike, start: float | None
+) -> Decimal:
+    _require_both_signs(values)
+    a = np.array(values, dtype=np.float64)
     q_arr = np.asarray(q, dtype=np.float64)
     e_arr = np.asarray(e, dtype=np.float64)
     return _to_percent(_solve(a, q_arr, e_arr, _exact_total(amounts), start))

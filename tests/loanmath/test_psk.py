@@ -158,8 +158,8 @@ def test_regular_schedule_psk_equals_numpy_financial_irr(
 def test_short_schedules_solve_the_same_root_by_horner_as_by_numpy(
     amount: Decimal, rate: Decimal, n: int, upfront: Decimal, monthly: Decimal
 ) -> None:
-    """Schedules of up to 96 flows use the pure-float Horner NPV; it must land on the root
-    that the general numpy evaluation finds (the published PSK, to 3 decimals)."""
+    """A new loan's monthly flows (up to 96) use the pure-float Horner NPV; it must land on
+    the root that the general numpy evaluation finds (the published PSK, to 3 decimals)."""
     psk_module = importlib.import_module("app.loanmath.psk")  # the package re-exports psk()
 
     assume(upfront < amount)
@@ -168,14 +168,6 @@ def test_short_schedules_solve_the_same_root_by_horner_as_by_numpy(
                   upfront_fee=upfront, monthly_fee=monthly)
     )
     flows = [upfront - amount, *(p.payment for p in schedule.payments)]
-    q = list(range(len(flows)))
-    zeros = [0.0] * len(flows)
-    fast = psk_module.psk_from_periods(flows, q, zeros)
-    monthly = psk_module.psk_of_monthly_flows(flows)
-    saved = psk_module._HORNER_MAX_FLOWS
-    psk_module._HORNER_MAX_FLOWS = 0
-    try:
-        general = psk_module.psk_from_periods(flows, q, zeros)
-    finally:
-        psk_module._HORNER_MAX_FLOWS = saved
-    assert fast == monthly == general == schedule.psk_percent
+    by_horner = psk_module.psk_of_monthly_flows(flows)
+    general = psk_module.psk_from_periods(flows, list(range(len(flows))), [0.0] * len(flows))
+    assert by_horner == general == schedule.psk_percent
