@@ -614,6 +614,16 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
+def _block_totals(
+    counts: FloatArray, bads: FloatArray, blocks: Sequence[tuple[int, int]]
+) -> tuple[list[int], list[int]]:
+    """Loans and bads of each bin, a bin being the fine classes ``[start, end)``."""
+    return (
+        [round(float(counts[s:e].sum())) for s, e in blocks],
+        [round(float(bads[s:e].sum())) for s, e in blocks],
+    )
+
+
 def _finish(
     name: str,
     kind: Kind,
@@ -781,8 +791,7 @@ def fit_numeric_binning(
         cut_list,
         {},
         labels,
-        [round(float(counts[s:e].sum())) for s, e in blocks],
-        [round(float(bads[s:e].sum())) for s, e in blocks],
+        *_block_totals(counts, bads, blocks),
         n_missing,
         bad_missing,
         trend,
@@ -890,8 +899,7 @@ def fit_categorical_binning(
         [],
         levels,
         labels,
-        [round(float(counts[s:e].sum())) for s, e in blocks],
-        [round(float(bads[s:e].sum())) for s, e in blocks],
+        *_block_totals(counts, bads, blocks),
         n_missing,
         bad_missing,
         trend,

@@ -67,12 +67,14 @@ def to_schema(
         loan_id = loans_of(session, [row.id]).get(row.id)
     return from_values(
         {name: getattr(row, name) for name in _FIELDS},
-        [
-            Document(id=d.id or 0, type=d.type, number=d.number, issued_on=d.issued_on, added_at=d.added_at)
-            for d in documents
-        ],
+        [document_of(d) for d in documents],
         loan_id=loan_id,
     )
+
+
+def document_of(d: Any) -> Document:
+    """The API's view of a document row (an ORM row or a Core result row)."""
+    return Document(id=d.id, type=d.type, number=d.number, issued_on=d.issued_on, added_at=d.added_at)
 
 
 _FIELDS = (
@@ -164,10 +166,7 @@ def read(session: Session, application_id: int, principal: Principal) -> Applica
     values = row._mapping
     if not visible(principal, branch_id=values["branch_id"], partner_id=values["partner_id"]):
         return None
-    documents = [
-        Document(id=d.id, type=d.type, number=d.number, issued_on=d.issued_on, added_at=d.added_at)
-        for d in conn.execute(_DOCUMENTS, {"id": application_id})
-    ]
+    documents = [document_of(d) for d in conn.execute(_DOCUMENTS, {"id": application_id})]
     loan_id = None
     if values["status"] == "disbursed":
         loan_id = conn.execute(_LOAN, {"id": application_id}).scalar()

@@ -231,9 +231,8 @@ def file(*, session: Session, body: ApplicationCreate, ctx: Context) -> Applicat
     return repository.from_values(values, documents, loan_id=None)
 
 
-_app = ApplicationRow.__table__  # type: ignore[attr-defined]
 _MANAGER = select(ManagerRow.branch_id, ManagerRow.partner_id).where(ManagerRow.id == bindparam("id"))
-_INSERT_APPLICATION = insert(_app)
+_INSERT_APPLICATION = insert(ApplicationRow.__table__)  # type: ignore[attr-defined]
 _INSERT_DOCUMENTS = insert(ApplicationDocumentRow.__table__).returning(  # type: ignore[attr-defined]
     ApplicationDocumentRow.__table__.c.id, sort_by_parameter_order=True  # type: ignore[attr-defined]
 )
