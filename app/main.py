@@ -24,7 +24,7 @@ from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
 from app.risk.dashboard_router import router as dashboard_router
 from app.risk.router import router as risk_router
-from app.security import KeyCache, RateLimiter
+from app.security import SECURITY_SCHEME, SECURITY_SCHEME_NAME, KeyCache, RateLimiter, api_routes, route_roles
 from schemas.problem import Problem
 
 API_VERSION = "1.0.0"
@@ -78,10 +78,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 
 def build_openapi(app: FastAPI) -> dict[str, Any]:
-    """The contract: FastAPI's schema, with the problem type declared once."""
+    """The contract: FastAPI's schema, with the problem type and the key scheme declared once."""
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes,
     )
+    _declare_security(app, schema)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(problem.pop("$defs", {}))
@@ -95,3 +96,39 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     return schema
+
+
+def _declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Mark every operation that needs a key, where FastAPI would from a security dependency.
+
+    ``require()`` reads the Authorization header itself instead of depending on
+    ``HTTPBearer`` (app/security.py says why), so the scheme is written here.
+    """
+    secured = False
+    paths = schema.get("paths", {})
+    for route in api_routes(app.routes):
+        if not route.include_in_schema or route_roles(route) is None:
+            continue
+        for method in route.methods:
+            item = paths.get(route.path_format, {})
+            operation = item.get(method.lower())
+            if operation is not None:
+                item[method.lower()] = _with_security(operation)
+                secured = True
+    if secured:
+        schema.setdefault("components", {})
+        schema["components"]["securitySchemes"] = {SECURITY_SCHEME_NAME: dict(SECURITY_SCHEME)}
+
+
+def _with_security(operation: dict[str, Any]) -> dict[str, Any]:
+    # where FastAPI puts it: after the operation's metadata, before its parameters
+    out: dict[str, Any] = {}
+    for key, value in operation.items():
+        if key in _AFTER_SECURITY and "security" not in out:
+            out["security"] = [{SECURITY_SCHEME_NAME: []}]
+        out[key] = value
+    out.setdefault("security", [{SECURITY_SCHEME_NAME: []}])
+    return out
+
+
+_AFTER_SECURITY = frozenset({"parameters", "requestBody", "callbacks", "responses"})

@@ -10,19 +10,25 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.routing import APIRoute
 from sqlmodel import Session
+from starlette.routing import BaseRoute
 
 from app.apikeys.service import Principal, hash_key, principal_for
 from app.errors import Forbidden, RateLimited, Unauthorized
 from schemas.identity import Role
 
-_bearer = HTTPBearer(auto_error=False, description="An API key from `loans keys create`.")
+# The OpenAPI security scheme every /v1 operation declares; app.main.build_openapi writes it
+# (the dependency below reads the header itself, see require()).
+SECURITY_SCHEME_NAME = "HTTPBearer"
+SECURITY_SCHEME = {
+    "type": "http", "description": "An API key from `loans keys create`.", "scheme": "bearer",
+}
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="loans"'}
 
 ALL_ROLES = tuple(Role)
@@ -57,15 +63,24 @@ class RateLimiter:
             )
 
 
-async def authenticate(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+def bearer_key(request: Request) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header, parsed as FastAPI's HTTPBearer does."""
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        return None
+    scheme, _, param = authorization.partition(" ")
+    key = param.strip()
+    if not scheme or not key or scheme.lower() != "bearer":
+        return None
+    return key
+
+
+async def authenticate(request: Request) -> Principal:
     # async: a cached key is answered on the event loop; only a cache miss takes a
     # thread-pool hop for its database query.
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    key = bearer_key(request)
+    if key is None:
         raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.", headers=_CHALLENGE)
-    key = credentials.credentials
     principal: Principal | None = request.app.state.key_cache.get(hash_key(key))
     if principal is None:
         principal = await run_in_threadpool(principal_from_key, request, key)
@@ -131,12 +146,13 @@ def require(*roles: Role) -> Any:
     if not allowed:
         raise ValueError("a route must admit at least one role")
 
-    # One dependency level (not a role check on top of an authentication dependency):
-    # FastAPI's per-request cost grows with the dependency tree.
-    async def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-    ) -> Principal:
-        principal = await authenticate(request, credentials)
+    # One flat dependency that reads the header itself: FastAPI's per-request cost grows
+    # with the dependency tree, and solving HTTPBearer as a sub-dependency cost about as
+    # much as the whole key check (docs/benchmarks.md). The security scheme it used to
+    # contribute to the contract is declared by app.main.build_openapi for every route
+    # that carries this dependency (tests/test_openapi.py holds the two equal).
+    async def dependency(request: Request) -> Principal:
+        principal = await authenticate(request)
         if principal.role not in allowed:
             raise Forbidden(
                 f"A {principal.role.value} key may not call this operation; "
@@ -150,3 +166,34 @@ def require(*roles: Role) -> Any:
 
 def admitted_roles(dependency: Callable[..., Any]) -> frozenset[Role] | None:
     return getattr(dependency, "admitted_roles", None)
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> list[APIRoute]:
+    """All APIRoutes, also inside included routers (FastAPI >= 0.160 keeps them nested)."""
+    out: list[APIRoute] = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif getattr(r, "original_router", None) is not None:
+            out.extend(api_routes(r.original_router.routes))  # type: ignore[attr-defined]
+    return out
+
+
+def dependency_calls(route: APIRoute) -> list[Callable[..., Any]]:
+    """Every callable in the route's dependency tree."""
+    stack, seen = [route.dependant], []
+    while stack:
+        dep = stack.pop()
+        if dep.call is not None:
+            seen.append(dep.call)
+        stack.extend(dep.dependencies)
+    return seen
+
+
+def route_roles(route: APIRoute) -> frozenset[Role] | None:
+    """The roles a route admits (through :func:`require`), or ``None`` if it needs no key."""
+    for call in dependency_calls(route):
+        roles = admitted_roles(call)
+        if roles:
+            return roles
+    return None

@@ -2,40 +2,48 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
 from fastapi.testclient import TestClient
+from starlette.requests import Request
 
-from app.security import admitted_roles
+from app.security import api_routes, bearer_key, route_roles
 from tests.conftest import MakeKey
-
-
-def _dependency_calls(route: APIRoute) -> list[object]:
-    stack, seen = [route.dependant], []
-    while stack:
-        dep = stack.pop()
-        seen.append(dep.call)
-        stack.extend(dep.dependencies)
-    return seen
-
-
-def api_routes(routes) -> list[APIRoute]:
-    """All APIRoutes, also inside included routers (FastAPI >= 0.160 keeps them nested)."""
-    out: list[APIRoute] = []
-    for r in routes:
-        if isinstance(r, APIRoute):
-            out.append(r)
-        elif getattr(r, "original_router", None) is not None:
-            out.extend(api_routes(r.original_router.routes))
-    return out
 
 
 def test_every_v1_route_declares_its_roles(app: FastAPI) -> None:
     routes = [r for r in api_routes(app.routes) if r.path.startswith("/v1")]
     assert routes, "no /v1 routes registered"
     for route in routes:
-        declared = [admitted_roles(c) for c in _dependency_calls(route) if admitted_roles(c)]
-        assert declared, f"{route.methods} {route.path} does not declare the roles it admits"
+        assert route_roles(route), f"{route.methods} {route.path} does not declare the roles it admits"
+
+
+def test_the_contract_marks_exactly_the_routes_that_need_a_key(app: FastAPI, client: TestClient) -> None:
+    # require() reads the header itself, so app.main declares the scheme; it must follow the routes
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"] == {
+        "HTTPBearer": {"type": "http", "description": "An API key from `loans keys create`.", "scheme": "bearer"}
+    }
+    for route in api_routes(app.routes):
+        if not route.include_in_schema:
+            continue
+        for method in route.methods:
+            op = spec["paths"][route.path_format][method.lower()]
+            expected = [{"HTTPBearer": []}] if route_roles(route) else None
+            assert op.get("security") == expected, (method, route.path)
+
+
+def test_bearer_header_parsing_matches_httpbearer() -> None:
+    reference = HTTPBearer(auto_error=False)
+    for header in (None, "", "Bearer", "Bearer ", "Bearer  abc ", "bearer abc", "BEARER abc", "Basic abc",
+                   "Bearer abc def", " Bearer abc", "Token abc", "Bearer\tabc"):
+        headers = [] if header is None else [(b"authorization", header.encode())]
+        request = Request({"type": "http", "headers": headers})
+        creds = asyncio.run(reference(request))
+        expected = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else None
+        assert bearer_key(request) == expected, header
 
 
 def test_missing_key_is_401_problem_with_challenge(client: TestClient) -> None:

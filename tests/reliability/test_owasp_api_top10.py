@@ -28,12 +28,11 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.main import create_app
 from app.observability import JsonFormatter
-from app.security import admitted_roles
+from app.security import api_routes, route_roles
 from schemas.identity import Role
 from tests.conftest import MakeKey
 from tests.factories import BORROWER, add_manager, application_body
 from tests.reliability.support import filer_body, seed_world
-from tests.test_security import _dependency_calls, api_routes
 
 # Bodies good enough to pass validation, so the answer is about authorisation.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -134,8 +133,7 @@ def test_function_level_authorisation_every_route_every_role(app: FastAPI, clien
     for route in api_routes(app.routes):
         if not route.path.startswith("/v1"):
             continue
-        declared = [admitted_roles(c) for c in _dependency_calls(route) if admitted_roles(c)]
-        admitted = frozenset().union(*declared)
+        admitted = route_roles(route) or frozenset()
         params = re.findall(r"{(\w+)}", route.path)
         for role in set(Role) - admitted:
             for method in route.methods:
