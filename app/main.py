@@ -109,7 +109,7 @@ def _declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
     for route in api_routes(app.routes):
         if not route.include_in_schema or route_roles(route) is None:
             continue
-        for method in route.methods:
+        for method in route.methods or ():
             item = paths.get(route.path_format, {})
             operation = item.get(method.lower())
             if operation is not None:
