@@ -24,9 +24,11 @@ from app.errors import problem_body
 access_log = logging.getLogger("app.access")
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message", "asctime", "color_message",
 }
+# One encoder for every line: json.dumps with options builds a new JSONEncoder per call.
+_ENCODE = json.JSONEncoder(default=str, ensure_ascii=False).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -51,7 +53,7 @@ class JsonFormatter(logging.Formatter):
         out.update({k: v for k, v in vars(record).items() if k not in _RESERVED})
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, ensure_ascii=False)
+        return _ENCODE(out)
 
 
 def configure_logging(level: str) -> None:
