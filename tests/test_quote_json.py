@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app import loanmath
-from app.quotes.service import quote_json, to_quote
+from app.quotes.service import kopeck_quote_json, quote_json, to_quote
 
 money = st.integers(min_value=100_000, max_value=5_000_000_000).map(lambda k: Decimal(k).scaleb(-2))
 fees = st.integers(min_value=0, max_value=500_000).map(lambda k: Decimal(k).scaleb(-2))
@@ -46,6 +46,13 @@ def test_schedule_money_has_two_places_and_quote_json_equals_the_models_json(ter
     schedule = loanmath.build_schedule(terms)
     _two_places(schedule)
     assert quote_json(schedule) == to_quote(schedule).model_dump_json().encode()
+
+
+@given(loan_terms())
+def test_the_kopeck_quote_json_is_the_same_bytes(terms: loanmath.LoanTerms) -> None:
+    fast = loanmath.kopeck_schedule(terms)
+    assert fast is not None
+    assert kopeck_quote_json(fast) == quote_json(loanmath.build_schedule(terms))
 
 
 @given(loan_terms(), st.integers(min_value=1, max_value=400), st.integers(min_value=1, max_value=10**9),

@@ -22,6 +22,7 @@ from .calendar import (
 from .early_repayment import early_repayment
 from .errors import LoanMathError
 from .interest import accrued_interest
+from .kopecks import KopeckSchedule, kopeck_schedule
 from .model import DayCount, EarlyRepaymentMode, LoanTerms, Method, Payment, Schedule
 from .money import CENT, to_money
 from .psk import psk, psk_base_rate, psk_periods
@@ -33,6 +34,7 @@ __all__ = [
     "BatchSchedules",
     "DayCount",
     "EarlyRepaymentMode",
+    "KopeckSchedule",
     "LoanMathError",
     "LoanTerms",
     "Method",
@@ -48,6 +50,7 @@ __all__ = [
     "days_30e_360",
     "differentiated_schedules_batch",
     "early_repayment",
+    "kopeck_schedule",
     "max_affordable_amount",
     "payment_dates",
     "pdn",

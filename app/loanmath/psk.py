@@ -184,22 +184,22 @@ def psk_base_rate(issue_date: date, flows: Sequence[tuple[date, Decimal]]) -> fl
         than the amount lent).
     """
     a, q, e = _prepare(issue_date, flows)
-    return _solve(a, q, e, _exact_total(v for _, v in flows))
+    return _solve(a, q, e, float(_exact_total(v for _, v in flows)))
 
 
 def _solve(
     a: _FloatArr,
     q: _FloatArr,
     e: _FloatArr,
-    total: Decimal,
+    total: float,
     start: float | None = None,
 ) -> float:
-    """Root of the law's equation; ``total`` is the exact Decimal sum of the flows.
+    """Root of the law's equation; ``total`` is the exact sum of the flows, as a float.
 
     The sign of the exact total (the NPV at ``i = 0``) decides "no solution" and
     "PSK 0" without float noise (a 0 % fee-free loan sums to exactly 0).
     """
-    f0 = float(total)
+    f0 = total
     outflows_at_issue = bool(np.all((a >= 0) | ((q == 0) & (e == 0))))
     if outflows_at_issue:
         if f0 == 0.0:
@@ -267,12 +267,18 @@ def psk_of_monthly_flows(amounts: Sequence[Decimal], *, start: float | None = No
     up to :data:`_HORNER_MAX_FLOWS` flows the NPV is a polynomial evaluated in plain floats,
     with no numpy call on the way (a 12-month quote's PSK: 39 -> ~15 us).
     """
-    n = len(amounts)
-    values = _floats(amounts)
+    return monthly_flows_psk(_floats(amounts), float(_exact_total(amounts)), start=start)
+
+
+def monthly_flows_psk(values: list[float], total: float, *, start: float | None = None) -> Decimal:
+    """:func:`psk_of_monthly_flows` of flows already in floats: ``values[k]`` is flow ``k``
+    rounded to the nearest float and ``total`` the float of their exact sum (an integer-kopeck
+    schedule gives both without building a Decimal; the result is the same).
+    """
+    n = len(values)
     if n > _HORNER_MAX_FLOWS or any(v < 0 for v in values[1:]):  # long, or an outflow after issue
-        return _general_psk(values, amounts, np.arange(n, dtype=np.float64), np.zeros(n), start)
+        return _general_psk(values, total, np.arange(n, dtype=np.float64), np.zeros(n), start)
     _require_both_signs(values)
-    total = _exact_total(amounts)
     if not total:
         return _to_percent(0.0)
     if total < 0:
@@ -294,7 +300,7 @@ def psk_from_periods(
     and starting Newton at the nominal monthly rate (``start``) keeps a
     360-row schedule under a millisecond. Same equation and solver.
     """
-    return _general_psk(_floats(amounts), amounts, q, e, start)
+    return _general_psk(_floats(amounts), float(_exact_total(amounts)), q, e, start)
 
 
 def _floats(amounts: Sequence[Decimal]) -> list[float]:
@@ -315,10 +321,10 @@ def _require_both_signs(values: Sequence[float]) -> None:
 
 
 def _general_psk(
-    values: list[float], amounts: Sequence[Decimal], q: npt.ArrayLike, e: npt.ArrayLike, start: float | None
+    values: list[float], total: float, q: npt.ArrayLike, e: npt.ArrayLike, start: float | None
 ) -> Decimal:
     _require_both_signs(values)
     a = np.array(values, dtype=np.float64)
     q_arr = np.asarray(q, dtype=np.float64)
     e_arr = np.asarray(e, dtype=np.float64)
-    return _to_percent(_solve(a, q_arr, e_arr, _exact_total(amounts), start))
+    return _to_percent(_solve(a, q_arr, e_arr, total, start))
