@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -154,12 +154,11 @@ _DOCUMENTS = (
 _LOAN = select(LoanRow.id).where(LoanRow.application_id == bindparam("id"))
 
 
-def read(session: Session, application_id: int, principal: Principal) -> Application | None:
+def read(conn: Connection, application_id: int, principal: Principal) -> Application | None:
     """One application as the caller may see it, by prepared Core reads (the hot GET).
 
     None when it does not exist or lies outside the caller's scope (the same 404 either way).
     """
-    conn = session.connection()
     row = conn.execute(_ONE, {"id": application_id}).first()
     if row is None:
         return None

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, insert
+from sqlalchemy import Engine, String, bindparam, func, insert
 from sqlmodel import Session, select
 
 from app import loanmath
@@ -456,11 +456,13 @@ def get_row(
     return get_visible(session, ApplicationRow, application_id, principal, what="application", lock=lock)
 
 
-def get(*, session: Session, application_id: int, principal: Principal) -> Application:
-    found = repository.read(session, application_id, principal)
+def get_json(*, engine: Engine, application_id: int, principal: Principal) -> bytes:
+    """One application as JSON, read on a plain connection (no ORM session: the hot GET)."""
+    with engine.connect() as conn:
+        found = repository.read(conn, application_id, principal)
     if found is None:
         raise NotFound(f"No application with id {application_id!r}.")
-    return found
+    return found.model_dump_json().encode()
 
 
 def add_document(*, session: Session, application_id: int, document: DocumentIn, ctx: Context) -> Application:
