@@ -150,7 +150,7 @@ def require(*roles: Role) -> Any:
     # with the dependency tree, and solving HTTPBearer as a sub-dependency cost about as
     # much as the whole key check (docs/benchmarks.md). The security scheme it used to
     # contribute to the contract is declared by app.main.build_openapi for every route
-    # that carries this dependency (tests/test_openapi.py holds the two equal).
+    # that carries this dependency (tests/test_security.py holds the two equal).
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
         if principal.role not in allowed:
