@@ -357,7 +357,7 @@ print(json.dumps({{"rows": n, "seconds": best, "rows_per_s": n / best}}))
 
 
 def quote_micro() -> list[dict[str, Any]]:
-    """The quote response, built the old way (models + pydantic) and the new (quote_json)."""
+    """The quote response: models + pydantic, quote_json, and the served kopeck path."""
     code = """
 import json, timeit
 from datetime import date
@@ -375,9 +375,13 @@ for term in (12, 360):
     n = 50 if term == 360 else 1000
     def maths():
         return service.schedule_for(service.terms_from(req, d))
+    assert service.quote_bytes(req, today=d) == service.quote_json(sched)
     for what, fn in (("schedule maths (build_schedule incl. PSK)", maths),
                      ("before: to_quote + response-model dump_json", lambda: ta.dump_json(service.to_quote(sched))),
-                     ("after: quote_json", lambda: service.quote_json(sched))):
+                     ("after: quote_json", lambda: service.quote_json(sched)),
+                     ("Decimal path, whole body: build_schedule + quote_json",
+                      lambda: service.quote_json(maths())),
+                     ("kopeck path, whole body: quote_bytes (served)", lambda: service.quote_bytes(req, today=d))):
         out.append({"months": term, "what": what, "ms": min(timeit.repeat(fn, number=n, repeat=5)) / n * 1e3})
 print(json.dumps(out))
 """

@@ -99,23 +99,46 @@ git history, run 2026-11-23 23:52 UTC): SQLite, 1 worker: 12-month quotes ratio 
 GET application 414 -> 461 rps; PostgreSQL, 2 workers: 12-month quotes 0.39 -> 0.44,
 applications 138 -> 284 rps (0.03 -> 0.06).
 
-**What the remaining gap is.** Measured by removing one piece at a time from a 12-month
-quote in-process (425 us): the access-log/metrics/body-cap middleware ~74 us, the
-authentication dependency ~95 us (of which ~47 us is FastAPI solving `HTTPBearer` as a
-sub-dependency: a flat dependency reading the header itself measured 384 us, but the
-OpenAPI contract takes its security scheme from that sub-dependency, so it stays until the
-schema is generated another way), the exact schedule, PSK and JSON ~100-190 us; FastAPI
-with body validation is the ceiling's 108 us. A 360-month quote is bound by the exact
-Decimal schedule (~0.6 ms) and writing 1,800 money strings (~0.5 ms): no per-request
-framework change reaches 0.6 of a ceiling that returns a prepared 48 KB body. Filing is
-bound by SQLite's commit and the statements themselves (1.6 ms in-process) and, under load,
-by what happens between them: 296 rps is 3.4 ms per filing, so about half the time goes to
-thread-pool hand-offs and GIL contention between worker threads (not profiled further this
-round); the same holds for GET application (0.43 ms in-process, 461 rps). On PostgreSQL,
-filing is bound by round trips (six statements per filing).
+**Fourth round (2026-11-24, a new and slower machine: the same code runs about half as fast
+as in the rounds above, so only ratios compare across rounds).** The "before" table below is
+commit 124d66b benchmarked on this machine in the same session. In-process figures are the best
+of 5, one call at a time, on this machine.
+(1) Authentication is one flat dependency that reads the `Authorization` header itself
+(`app/security.py` `bearer_key`, parsed as FastAPI's `HTTPBearer`; a test compares the two on
+a dozen headers). Solving `HTTPBearer` as a nested dependency was a second
+`solve_dependencies` per request. The security scheme now comes from `app/main.py`
+`_declare_security`, which writes it for every route that carries `require()`. The served
+contract is parsed-equal to before; `security` moved to FastAPI's own key position in 7
+operations of `openapi.yaml`. A test holds scheme and routes equal. 12-month quote through
+the ASGI app: 811 -> 745 us.
+(2) `POST /v1/quotes` computes the schedule in integer kopecks (`app/loanmath/kopecks.py`,
+docs/loan-maths.md "Kopeck path"). Each interest is one exact rational rounded half up. The
+JSON is one `%` over a cached row template. It is property-tested field for field and byte for
+byte against the Decimal path, which stays the fallback. The quote body went from 242 to
+202 us (12 months) and from 3.35 to 1.41 ms (360 months). The whole 360-month request
+in-process went from 4.36 to ~2.0 ms.
+(3) `GET /v1/applications/{id}` is an `async` route that makes one thread-pool call for the
+whole read: a plain connection, two selects, the JSON. Before, it was a sync route plus a
+session dependency that took a second hop to close. In-process, one call at a time: 3.04 ->
+2.06 ms.
+(4) The access log's JSON lines use one shared `JSONEncoder`, where `json.dumps` with options
+built a new one per line: 18 -> 16 us.
 
-**Left as is:** the JSON access-log line per request (required by the operations issue);
-the `HTTPBearer` sub-dependency (the contract's source of truth for the security scheme).
+**What the remaining gap is.** On this machine the ceiling's 12-month quote takes ~218 us
+in-process and ours ~700 us. Of that, about 200 us is the kopeck schedule, PSK and JSON; ~40
+us is the access log line; the rest is our middleware, the key check and FastAPI's handling of
+a route with more than a body. A 360-month quote is bound by Python itself. Writing 1,440
+money values costs ~0.6 us each here (`%d` on an int), and the 360-row loop and the 361-flow
+PSK cost ~0.4 ms. No framework change reaches 0.6 of a ceiling that returns a prepared 48 KB
+body. Filing is bound by the statements themselves: SQLAlchemy Core's execute path is ~60 %
+of a filing's 2.65 ms in-process, and SQLite's commit is ~0.36 ms. Under load, the server
+spends ~5 ms of CPU per filing and ~2.8 ms per GET (user+sys from /proc while wrk runs),
+about twice the in-process cost. A `--gil` profile shows the GIL held only ~60 % of the time.
+The rest is thread hand-offs and sqlite3 calls that release and re-take the GIL. Changing
+`sys.setswitchinterval` (5 ms, 1 ms, 0.2 ms) changed nothing measurable. Cutting that would
+mean fewer statements per filing (raw DB-API) or fewer threads; neither is done.
+
+**Left as is:** the JSON access-log line per request (required by the operations issue).
 """
 
 
