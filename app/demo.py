@@ -319,7 +319,7 @@ def _applications(session: Session, today: date) -> str:
                 },
             }
         )
-        return applications.file(session=session, body=body, ctx=ctx).id
+        return applications.file(conn=session.connection(), body=body, ctx=ctx).id
 
     for i in range(1, 16):
         app_id = file(

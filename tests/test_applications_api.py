@@ -68,6 +68,24 @@ def test_mass_assignment_is_rejected(client: TestClient, managers, partner_a, fi
     assert f"#/{field}" in {e.get("pointer") for e in r.json()["errors"]}
 
 
+@pytest.mark.parametrize("manager, product, pointer", [
+    ("M-B01", "no_such_product", "#/product_code"),
+    ("M-B02", "no_such_product", "#/manager_id"),  # the manager is checked first
+    ("M-NONE", "no_such_product", "#/manager_id"),
+    ("M-NONE", "consumer", "#/manager_id"),
+])
+def test_unknown_manager_or_product_is_422_naming_it(
+    client: TestClient, managers, branch_a, manager, product, pointer
+) -> None:
+    # one query looks up both (the product with the manager joined on); each error still
+    # names its own field, and nothing is stored
+    body = application_body(manager) | {"product_code": product}
+    r = client.post("/v1/applications", headers=branch_a, json=body)
+    assert r.status_code == 422, r.text
+    assert [e["pointer"] for e in r.json()["errors"]] == [pointer]
+    assert client.get("/v1/applications", headers=branch_a).json()["items"] == []
+
+
 def test_filers_use_only_their_own_managers_and_channels(client: TestClient, managers, branch_a, partner_a) -> None:
     r = client.post("/v1/applications", headers=branch_a, json=application_body("M-B02"))
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "#/manager_id"

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.apikeys.service import Principal
 from app.applications import contract_html, idempotency, repository, service
-from app.db import transaction
+from app.db import transaction, write_connection
 from app.errors import problem_responses
 from app.request_context import request_context
 from app.security import require
@@ -64,8 +64,8 @@ def file_application(
     engine = request.app.state.engine
     ctx = request_context(request, principal)
     if idempotency_key is None:
-        with transaction(engine, write=True) as session:
-            created = service.file(session=session, body=body, ctx=ctx)
+        with write_connection(engine) as conn:
+            created = service.file(conn=conn, body=body, ctx=ctx)
         return Response(created.model_dump_json().encode(), status_code=201, media_type="application/json")
     ttl = request.app.state.idempotency_ttl
     claimed = idempotency.claim(
@@ -84,7 +84,7 @@ def file_application(
         )
     try:
         with transaction(engine, write=True) as session:
-            created = service.file(session=session, body=body, ctx=ctx)
+            created = service.file(conn=session.connection(), body=body, ctx=ctx)
             payload = created.model_dump_json().encode()
             idempotency.complete(session, claimed, status_code=201, body=payload)
     except BaseException:

@@ -13,7 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, String, bindparam, func, insert
+from sqlalchemy import Connection, Engine, String, bindparam, func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app import loanmath
@@ -30,6 +31,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.managers.table import ManagerRow
 from app.products import repository as products
 from app.products.eligibility import Applicant, age_on, ineligibility_reasons
+from app.products.table import ProductRow
 from app.scope import get_visible, visible
 from schemas.applications import (
     Application,
@@ -122,27 +124,25 @@ def transition(
     _record(session, row, target, ctx, reason, frm=current.value)
 
 
-def file(*, session: Session, body: ApplicationCreate, ctx: Context) -> Application:
+def file(*, conn: Connection, body: ApplicationCreate, ctx: Context) -> Application:
     """File an application; when its documents are complete, rate and decide it at once.
 
     The hottest write of the service, so it runs as a handful of prepared Core statements on
-    the session's write transaction (no ORM unit of work): one look-up of the manager, one of
-    the product, one fraud query, then the application, its documents, its history and its
-    audit rows are inserted already in their final state.
+    a write transaction's connection (no ORM unit of work): one look-up of the manager and
+    the product together, one fraud query, then the application, its documents, its
+    history and its audit rows are inserted already in their final state.
     """
     principal = ctx.principal
-    conn = session.connection()  # the write transaction (BEGIN IMMEDIATE on SQLite)
-    manager = conn.execute(_MANAGER, {"id": body.manager_id}).first()
-    if manager is None or not visible(principal, branch_id=manager.branch_id, partner_id=manager.partner_id):
-        raise Unprocessable(
-            "manager_id is not one of your managers",
-            errors=[{"pointer": "#/manager_id", "detail": "not one of your managers"}],
-        )
-    product = products.get_product(session, body.product_code)
-    if product is None:
+    found = conn.execute(_MANAGER_AND_PRODUCT, {"id": body.manager_id, "code": body.product_code}).first()
+    if found is None:  # no such product; the manager is still checked first, as before
+        manager = conn.execute(_MANAGER, {"id": body.manager_id}).first()
+        _check_manager(principal, manager)
         raise Unprocessable(
             "unknown product_code", errors=[{"pointer": "#/product_code", "detail": "no such product"}]
         )
+    _check_manager(principal, found if found.manager_found else None)
+    manager = found
+    product = products.product_of(found._mapping)
     channel = channel_of(principal)
     _check_product_limits(product, body, channel)
     given = _given(body.documents)
@@ -189,7 +189,7 @@ def file(*, session: Session, body: ApplicationCreate, ctx: Context) -> Applicat
     moves: list[tuple[str | None, str, str | None]] = [(None, filed, "filed")]
     if not values["missing_documents"]:
         facts = Facts.of_values(values)
-        signals = fraud_signals(session, facts, application_id=None, policy=load_policy(ctx.policy_path))
+        signals = fraud_signals(conn, facts, application_id=None, policy=load_policy(ctx.policy_path))
         assessment = assess(facts, product, ctx, signals)
         values.update(assessment.columns())
         values["version"] = 2
@@ -232,6 +232,31 @@ def file(*, session: Session, body: ApplicationCreate, ctx: Context) -> Applicat
 
 
 _MANAGER = select(ManagerRow.branch_id, ManagerRow.partner_id).where(ManagerRow.id == bindparam("id"))
+_m = ManagerRow.__table__.c  # type: ignore[attr-defined]
+_p = ProductRow.__table__.c  # type: ignore[attr-defined]
+# The product with the filing manager joined on (NULLs when there is no such manager).
+_MANAGER_AND_PRODUCT = (
+    sa_select(
+        *products.PRODUCT_COLUMNS,
+        (_m.id.is_not(None)).label("manager_found"),
+        _m.branch_id.label("branch_id"),
+        _m.partner_id.label("partner_id"),
+    )
+    .select_from(
+        ProductRow.__table__.outerjoin(ManagerRow.__table__, _m.id == bindparam("id"))  # type: ignore[attr-defined]
+    )
+    .where(_p.code == bindparam("code"))
+)
+
+
+def _check_manager(principal: Principal, manager: Any) -> None:
+    if manager is None or not visible(principal, branch_id=manager.branch_id, partner_id=manager.partner_id):
+        raise Unprocessable(
+            "manager_id is not one of your managers",
+            errors=[{"pointer": "#/manager_id", "detail": "not one of your managers"}],
+        )
+
+
 _INSERT_APPLICATION = insert(ApplicationRow.__table__)  # type: ignore[attr-defined]
 _INSERT_DOCUMENTS = insert(ApplicationDocumentRow.__table__).returning(  # type: ignore[attr-defined]
     ApplicationDocumentRow.__table__.c.id, sort_by_parameter_order=True  # type: ignore[attr-defined]
@@ -343,14 +368,14 @@ _FRAUD_COUNTS = select(
 
 
 def fraud_signals(
-    session: Session, facts: Facts, *, application_id: int | None, policy: DecisionPolicy
+    conn: Connection, facts: Facts, *, application_id: int | None, policy: DecisionPolicy
 ) -> list[str]:
     """Fraud referrals: the same passport through another channel lately; one manager filing
     for one borrower again and again. ``application_id`` (if filed already) is not counted."""
     now = utcnow()
     other_since = now - timedelta(days=policy.other_channel_window_days)
     manager_since = now - timedelta(days=policy.same_manager_window_days)
-    elsewhere, same_manager = session.connection().execute(
+    elsewhere, same_manager = conn.execute(
         _FRAUD_COUNTS,
         {
             "other_since": other_since,
@@ -442,7 +467,9 @@ def _evaluate(session: Session, row: ApplicationRow, product: Product, ctx: Cont
     """Documents are complete on an application already filed: assess it and move it on."""
     assert row.id is not None
     facts = Facts.of_row(row)
-    signals = fraud_signals(session, facts, application_id=row.id, policy=load_policy(ctx.policy_path))
+    signals = fraud_signals(
+        session.connection(), facts, application_id=row.id, policy=load_policy(ctx.policy_path)
+    )
     assessment = assess(facts, product, ctx, signals)
     for name, value in assessment.columns().items():
         if name != "status":

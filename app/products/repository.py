@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, select
 
 from app.products.table import ProductRow
@@ -25,11 +26,19 @@ def list_products(session: Session, *, active_only: bool = False) -> list[Produc
 _PRODUCT = select(ProductRow.__table__).where(ProductRow.code == bindparam("code"))  # type: ignore[attr-defined]
 
 
+PRODUCT_COLUMNS = tuple(ProductRow.__table__.c)  # type: ignore[attr-defined]
+
+
 def get_product(session: Session, code: str) -> Product | None:
     # A Core read (prepared once): every filing and max-amount quote looks its product up,
     # and an ORM identity load costs several times the query itself.
     row = session.connection().execute(_PRODUCT, {"code": code}).first()
-    return Product.model_validate(dict(row._mapping)) if row else None
+    return product_of(row._mapping) if row else None
+
+
+def product_of(mapping: RowMapping) -> Product:
+    """The product in a Core row that selected :data:`PRODUCT_COLUMNS` (maybe among others)."""
+    return Product.model_validate({c.name: mapping[c] for c in PRODUCT_COLUMNS})
 
 
 def _columns(fields: ProductFields) -> dict[str, Any]:
