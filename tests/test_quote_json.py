@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app import loanmath
+from app.quotes import service as quotes_service
 from app.quotes.service import kopeck_quote_json, quote_json, to_quote
 
 money = st.integers(min_value=100_000, max_value=5_000_000_000).map(lambda k: Decimal(k).scaleb(-2))
@@ -69,3 +71,17 @@ def test_early_repayment_schedules_too(
         return
     _two_places(schedule)
     assert quote_json(schedule) == to_quote(schedule).model_dump_json().encode()
+
+
+@pytest.mark.parametrize("term", [1, 12, 59, 60, 61, 360])
+def test_short_and_long_schedules_split_money_the_same_way(term: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # below service._NUMPY_MIN_ROWS rows the (roubles, kopecks) pairs come from plain Python
+    terms = loanmath.LoanTerms(amount=Decimal("987654.32"), annual_rate=Decimal("19.9"), term_months=term,
+                               issue_date=date(2026, 1, 31), upfront_fee=Decimal("1500.00"),
+                               monthly_fee=Decimal("99.00"))
+    fast = loanmath.kopeck_schedule(terms)
+    assert fast is not None
+    body = kopeck_quote_json(fast)
+    for threshold in (0, 10**6):  # always numpy, never numpy
+        monkeypatch.setattr(quotes_service, "_NUMPY_MIN_ROWS", threshold)
+        assert kopeck_quote_json(fast) == body == quote_json(loanmath.build_schedule(terms))

@@ -13,7 +13,7 @@ from .calendar import payment_dates
 from .errors import LoanMathError
 from .interest import WHOLE_MONTH_30_360, Factor, period_factor
 from .model import DayCount, LoanTerms, Method, Payment, Schedule, make_payment
-from .money import CENT, CTX, ZERO, as_decimal, is_money
+from .money import CENT, CTX, ZERO, as_decimal
 from .psk import psk_from_periods, psk_of_monthly_flows
 
 __all__ = [
@@ -54,9 +54,10 @@ def _money_field(value: object, name: str, *, positive: bool = False) -> Decimal
         raise LoanMathError(f"{name} must be > 0 (got {dec})")
     if dec < 0:
         raise LoanMathError(f"{name} must be >= 0 (got {dec})")
-    if not is_money(dec):
+    kopecks = dec.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+    if kopecks != dec:  # is_money(), with the quantized value kept
         raise LoanMathError(f"{name} must be a whole number of kopecks (got {dec})")
-    return dec.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+    return kopecks
 
 
 def validate_terms(terms: LoanTerms) -> _Terms:
