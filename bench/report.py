@@ -138,6 +138,38 @@ The rest is thread hand-offs and sqlite3 calls that release and re-take the GIL.
 `sys.setswitchinterval` (5 ms, 1 ms, 0.2 ms) changed nothing measurable. Cutting that would
 mean fewer statements per filing (raw DB-API) or fewer threads; neither is done.
 
+**Fifth round (2026-11-24, a third machine, about twice as fast as the fourth round's; the
+"before" table below is commit 1f5c53a benchmarked on it in the same session).** In-process
+figures are one ASGI call at a time on this machine, each the mean of 3,000 calls, repeated;
+run-to-run noise is about +-30 us.
+(1) Routes go straight into the application's route list (`app/main.py` `add_routes_flat`).
+FastAPI 0.16x keeps an included router nested and walks its include context on every request.
+Our routers carry nothing an include adds, so their `APIRoute`s are used as they are. The
+contract is unchanged (regenerated `openapi.yaml` identical). 12-month quote in-process:
+~397 -> ~375 us.
+(2) A filing looks up its manager and product in one query (the product with the manager
+outer-joined; the manager error still wins, a test covers each error) and runs on a Core
+write connection instead of an ORM session: 1,497 -> 1,382 us per filing, called directly.
+(3) Quotes shorter than 60 rows split money into roubles and kopecks in plain Python, not
+numpy, whose fixed cost per call is more than the work; money fields are quantized once.
+12-month quote body: 98 -> 75 us.
+Together, in-process: 12-month quote ~397 -> ~335 us, filing through the ASGI app ~2,150 ->
+~1,880 us.
+*Tried and not kept* (no change beyond run-to-run noise in wrk's filing rps): SQLite
+`mmap_size` 256 MB (394-426 -> 428-432 rps) and `cache_size` 64 MB (433-440 rps); the AnyIO
+thread limit at 40, 8, 4 and 2 (358-437 rps in all); `gc.freeze()` after start-up.
+
+**Where the gap is now.** Under wrk, the server spends ~2.35 ms of CPU per filing (96 % of
+a core at ~410 rps: user 82 %, system 14 %). A `py-spy --gil` profile finds the GIL held in
+only ~53 % of the samples, so ~0.7 ms per filing runs in C without the GIL (SQLite's B-tree
+and WAL work: four inserts and their indexes, the fraud query, the commit) and ~0.35 ms
+in the kernel. The 0.3 target needs ~1 ms in all. The access log line costs 36 us within a
+request (15 us in a tight loop: cold caches). For 12-month quotes the ceiling's request takes
+~110 us in-process and ours ~335 us: the schedule, PSK and JSON ~75 us, the key check and its
+dependency ~35 us, the middleware with metrics and the log line ~75 us. Under wrk the
+ceiling answers in ~193 us per request, ~110 of them in the app, so 0.6 of its rate leaves
+~130 us on top of the ceiling's in-app time for all of these together.
+
 **Left as is:** the JSON access-log line per request (required by the operations issue).
 """
 
