@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from scoring.woe import SMOOTHING, FloatArray, pair_iv_loss, woe_iv
+from scoring.woe import SMOOTHING, FloatArray, pair_iv_loss, stored, woe_iv
 
 IntArray = npt.NDArray[np.intp]
 Kind = Literal["numeric", "categorical"]
@@ -126,7 +126,7 @@ class Binning:
         return lookup.bin_index(s)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (floats kept exact by ``json``'s repr)."""
+        """JSON-ready dict: cuts exact (``json``'s repr), WoE and IV as :func:`stored`."""
         return {
             "name": self.name,
             "kind": self.kind,
@@ -136,8 +136,8 @@ class Binning:
             "missing_bin": self.missing_bin,
             "counts": list(self.counts),
             "bads": list(self.bads),
-            "woe": list(self.woe),
-            "iv": self.iv,
+            "woe": [stored(w) for w in self.woe],
+            "iv": stored(self.iv),
             "trend": self.trend,
         }
 

@@ -32,7 +32,7 @@ from scoring.binning import (
 )
 from scoring.logistic import LogisticFit, fit_logistic_l2
 from scoring.master_scale import DEFAULT_MASTER_SCALE, MasterScale
-from scoring.woe import FloatArray
+from scoring.woe import FloatArray, stored
 
 #: JSON schema version of the artefact (bump on incompatible layout changes).
 SCHEMA = "scoring.scorecard/1"
@@ -87,7 +87,7 @@ class Characteristic:
 
     def to_dict(self) -> dict[str, Any]:
         d = self.binning.to_dict()
-        d.update(coef=self.coef, points=list(self.points), unseen_bin=self.unseen_bin)
+        d.update(coef=stored(self.coef), points=list(self.points), unseen_bin=self.unseen_bin)
         return d
 
     @classmethod
@@ -517,7 +517,7 @@ class Scorecard:
                 "base_odds": self.base_odds,
                 "pdo": self.pdo,
             },
-            "intercept": self.intercept,
+            "intercept": stored(self.intercept),
             "base_points": self.base_points,
             "master_scale": self.master_scale.to_dict(),
             "characteristics": [c.to_dict() for c in self.characteristics],
@@ -529,9 +529,12 @@ class Scorecard:
 
         Notes
         -----
-        Floats are written with Python's shortest round-trip repr, so
-        :meth:`from_json` restores every cut point and point value bit for bit
-        and a reloaded card scores identically.
+        Cut points, points and the scaling are written with Python's shortest
+        round-trip repr, so :meth:`from_json` restores them bit for bit and a
+        reloaded card scores identically.  Fitted statistics (WoE, IV,
+        coefficients, the intercept, the cross-validated AUCs) are written as
+        :func:`scoring.woe.stored`, so a refit on another machine writes the same
+        file although its least squares differ in the last binary place.
         """
         return json.dumps(self.to_dict(), indent=1, allow_nan=False, ensure_ascii=False) + "\n"
 
@@ -633,7 +636,7 @@ def _screen(
             status = "single bin"
         elif b.iv < min_iv:
             status = "low IV"
-        iv_rows[name] = {"name": name, "iv": b.iv, "bins": b.n_bins, "status": status}
+        iv_rows[name] = {"name": name, "iv": stored(b.iv), "bins": b.n_bins, "status": status}
         if status in ("selected", "forced"):
             selected.append(name)
     return iv_rows, selected
@@ -974,7 +977,7 @@ def fit_scorecard(
             "grid": list(grid),
             "folds": cv_folds,
             "seed": cv_seed,
-            "mean_auc": cv_auc,
+            "mean_auc": [stored(a) for a in cv_auc],
             "chosen": l2_value,
         }
     else:
@@ -1006,7 +1009,7 @@ def fit_scorecard(
                 binning=b, coef=float(coef), points=tuple(float(v) for v in pts), unseen_bin=unseen
             )
         )
-        iv_rows[name]["coef"] = float(coef)
+        iv_rows[name]["coef"] = stored(float(coef))
 
     metadata: dict[str, Any] = {
         "fitted_on": fitted_on

@@ -11,6 +11,22 @@ FloatArray = npt.NDArray[np.float64]
 #: that a bin without goods or without bads still has a finite WoE.
 SMOOTHING = 0.5
 
+#: Significant digits an artefact keeps of a fitted statistic (WoE, IV, a coefficient).
+STORED_DIGITS = 10
+
+
+def stored(x: float) -> float:
+    """A fitted statistic as a card's JSON keeps it: rounded to :data:`STORED_DIGITS`.
+
+    Logs and least squares may differ in the last binary place between CPUs, BLAS
+    builds and SIMD paths, so the full repr would make a refit's file depend on the
+    machine.  Ten digits are far more than any use of these numbers needs (scoring
+    reads only the cuts and the points, which are stored exactly), and a refit's
+    value lands on another rounding only if it lies within one unit in the last
+    place of a rounding boundary (odds of about 1e-6 per number).
+    """
+    return float(f"{x:.{STORED_DIGITS}g}")
+
 
 def woe_iv(
     goods: npt.ArrayLike, bads: npt.ArrayLike, smoothing: float = SMOOTHING
