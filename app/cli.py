@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from app.config import Settings, get_settings
-from app.db import make_engine, transaction
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine, transaction
 from schemas.identity import Role
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from app.config import Settings
+from app.core.config import Settings
 
 
 def render_openapi_yaml() -> str:

@@ -18,11 +18,11 @@ from sqlmodel import Session, select
 
 from app import loanmath
 from app.apikeys import service as keys
-from app.apikeys.service import Principal
 from app.applications import service as applications
-from app.applications.service import Context
 from app.applications.table import ApplicationEventRow, ApplicationRow
 from app.audit import service as audit
+from app.core.context import Context
+from app.core.security import Principal
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
 from app.managers.table import ManagerPlanRow, ManagerRow
 from app.products import repository as products

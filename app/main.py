@@ -13,20 +13,22 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 
 from app.applications.router import router as applications_router
-from app.clock import today
-from app.config import Settings, get_settings
-from app.db import make_engine
-from app.errors import PROBLEM_JSON, install_error_handlers
+from app.core.clock import business_calendar
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine
+from app.core.errors import PROBLEM_JSON, install_error_handlers
+from app.core.idempotency import Replayed, on_replayed
+from app.core.observability import Metrics, RequestContextMiddleware, configure_logging
+from app.core.rate_limit import RateLimiter
+from app.core.security import SECURITY_SCHEME, SECURITY_SCHEME_NAME, KeyCache, api_routes, route_roles
 from app.health.router import router as health_router
 from app.identity.router import router as identity_router
 from app.loans.router import router as loans_router
 from app.managers.router import router as managers_router
-from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
 from app.risk.dashboard_router import router as dashboard_router
 from app.risk.router import router as risk_router
-from app.security import SECURITY_SCHEME, SECURITY_SCHEME_NAME, KeyCache, RateLimiter, api_routes, route_roles
 from schemas.problem import Problem
 
 API_VERSION = "1.0.0"
@@ -54,12 +56,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings)
     app.state.metrics = Metrics(CollectorRegistry())
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, redis_url=settings.redis_url)
     app.state.key_cache = KeyCache(settings.key_cache_seconds)
-    app.state.clock = today
+    app.state.clock = business_calendar(settings.business_date)
     app.state.idempotency_ttl = timedelta(hours=settings.idempotency_ttl_hours)
 
     install_error_handlers(app, retry_after_seconds=settings.retry_after_seconds)
+    app.add_exception_handler(Replayed, on_replayed)
     app.add_middleware(
         RequestContextMiddleware, metrics=app.state.metrics, max_body_bytes=settings.max_body_bytes
     )
@@ -126,8 +129,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 def _declare_security(app: FastAPI, schema: dict[str, Any]) -> None:
     """Mark every operation that needs a key, where FastAPI would from a security dependency.
 
-    ``require()`` reads the Authorization header itself instead of depending on
-    ``HTTPBearer`` (app/security.py says why), so the scheme is written here.
+    ``app.deps.require`` reads the Authorization header itself instead of depending on
+    ``HTTPBearer``, so the scheme is written here.
     """
     secured = False
     paths = schema.get("paths", {})

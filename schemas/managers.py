@@ -51,6 +51,11 @@ class Manager(ManagerCreate):
     created_at: datetime
 
 
+class ManagerPage(BaseModel):
+    items: list[Manager]
+    next_cursor: str | None = None
+
+
 class PlanSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

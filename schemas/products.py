@@ -74,3 +74,8 @@ class ProductCreate(ProductFields):
 
 class Product(ProductCreate):
     """A programme as the catalogue shows it."""
+
+
+class ProductPage(BaseModel):
+    items: list[Product]
+    next_cursor: str | None = None

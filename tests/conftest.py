@@ -24,8 +24,8 @@ from sqlalchemy.pool import NullPool
 
 from app import migrate
 from app.apikeys import service as keys_service
-from app.config import Settings
-from app.db import transaction
+from app.core.config import Settings
+from app.core.db import transaction
 from app.main import create_app
 from schemas.identity import Role
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from app.clock import today
+from app.core.clock import today
 
 
 def manager_body(manager_id: str, *, branch: str | None = None, partner: str | None = None,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from app.clock import today
+from app.core.clock import today
 from tests.factories import add_manager, application_body
 
 
@@ -119,7 +119,7 @@ def test_tenancy_other_scopes_get_404_and_empty_lists(client: TestClient, manage
     assert client.get(f"/v1/applications/{mine['id']}", headers=branch_a).status_code == 200
     assert {a["id"] for a in client.get("/v1/applications", headers=risk).json()["items"]} == {mine["id"], theirs["id"]}
     assert client.get("/v1/managers/M-B02", headers=branch_a).status_code == 404
-    assert [m["id"] for m in client.get("/v1/managers", headers=partner_a).json()] == ["M-P01"]
+    assert [m["id"] for m in client.get("/v1/managers", headers=partner_a).json()["items"]] == ["M-P01"]
 
 
 def test_state_machine_refuses_other_transitions(client: TestClient, managers, branch_a, risk) -> None:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.cli import main
-from app.config import get_settings
+from app.core.config import get_settings
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def test_login_sets_a_strict_httponly_cookie_and_the_page_renders(client: TestCl
 
 
 def test_demo_data_flags_the_planted_managers(client: TestClient, engine, risk) -> None:
-    from app.db import transaction
+    from app.core.db import transaction
     from app.demo import load
 
     with transaction(engine, write=True) as session:

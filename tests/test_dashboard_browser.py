@@ -20,7 +20,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 def test_dashboard_renders_in_headless_chromium(client: TestClient, engine, risk, tmp_path: Path, database_url) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("the page does not depend on the database; one run is enough")
-    from app.db import transaction
+    from app.core.db import transaction
     from app.demo import load
 
     with transaction(engine, write=True) as session:

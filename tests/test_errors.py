@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
-from app.security import ALL_ROLES, require
+from app.core.security import ALL_ROLES
+from app.deps import require
 
 
 class _Inner(BaseModel):

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.clock import today
+from app.core.clock import today
 from tests.factories import add_manager, application_body, to_loan
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-import app.tables  # noqa: F401
+import app.migrations.tables  # noqa: F401
 from app.audit import service as audit
-from app.db import transaction
+from app.core.db import transaction
 
 
 def test_migrations_match_the_models(engine) -> None:

@@ -15,7 +15,7 @@ NEW = {
 def test_seeded_catalogue_has_the_four_programmes(client: TestClient, partner_a) -> None:
     r = client.get("/v1/products", headers=partner_a)
     assert r.status_code == 200
-    by_code = {p["code"]: p for p in r.json()}
+    by_code = {p["code"]: p for p in r.json()["items"]}
     assert {"consumer", "car", "mortgage", "pos_installment"} <= set(by_code)
     assert by_code["pos_installment"]["channels"] == ["pos"]
     assert by_code["pos_installment"]["required_documents"] == ["passport"]

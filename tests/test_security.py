@@ -9,7 +9,7 @@ from fastapi.security import HTTPBearer
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from app.security import api_routes, bearer_key, route_roles
+from app.core.security import api_routes, bearer_key, route_roles
 from tests.conftest import MakeKey
 
 
@@ -43,7 +43,7 @@ def test_bearer_header_parsing_matches_httpbearer() -> None:
         request = Request({"type": "http", "headers": headers})
         creds = asyncio.run(reference(request))
         expected = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else None
-        assert bearer_key(request) == expected, header
+        assert bearer_key(request.headers.get("authorization")) == expected, header
 
 
 def test_missing_key_is_401_problem_with_challenge(client: TestClient) -> None:
@@ -79,7 +79,7 @@ def test_me_reports_role_and_scope(client: TestClient, make_key: MakeKey) -> Non
 
 def test_revoked_key_is_refused(client: TestClient, engine, make_key: MakeKey) -> None:
     from app.apikeys import service
-    from app.db import transaction
+    from app.core.db import transaction
 
     headers = make_key("admin")
     assert client.get("/v1/me", headers=headers).status_code == 200
@@ -104,8 +104,7 @@ def test_rate_limit_answers_429_with_retry_after(app: FastAPI, client: TestClien
 
 
 def test_key_cache_remembers_known_keys_until_the_ttl() -> None:
-    from app.apikeys.service import Principal
-    from app.security import KeyCache
+    from app.core.security import KeyCache, Principal
     from schemas.identity import Role
 
     now = [100.0]
@@ -122,7 +121,7 @@ def test_key_cache_remembers_known_keys_until_the_ttl() -> None:
 
 
 def test_cached_key_is_served_without_the_database(app, client, make_key) -> None:
-    from app.security import KeyCache
+    from app.core.security import KeyCache
 
     app.state.key_cache = KeyCache(60)
     headers = make_key("admin")

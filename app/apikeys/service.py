@@ -6,41 +6,19 @@ Keys carry 256 bits of randomness, so a fast SHA-256 of the key is a safe lookup
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from app.apikeys.table import ApiKey
 from app.audit import service as audit
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.core.security import KEY_PREFIX, Principal, hash_key
 from schemas.identity import ApiKeyInfo, Role
-
-KEY_PREFIX = "lk_"
 
 
 class ApiKeyRequestError(ValueError):
     """A key request that cannot be honoured (bad role/scope combination, unknown key)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller, as every route and service sees it."""
-
-    key_id: int
-    name: str
-    role: Role
-    branch_id: str | None = None
-    partner_id: str | None = None
-
-    @property
-    def actor(self) -> str:
-        return f"{self.name} ({self.role.value})"
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create_key(

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
-from app.columns import UTCDateTime
+from app.core.clock import utcnow
+from app.core.columns import UTCDateTime
 
 
 class ApiKey(SQLModel, table=True):

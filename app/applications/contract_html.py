@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from app.applications.table import ApplicationRow
@@ -15,7 +16,7 @@ th,td{border:1px solid #999;padding:.2rem .4rem;text-align:right} th{background:
 """
 
 
-def render(row: ApplicationRow, *, escape: Callable[[str], str]) -> str:
+def render(row: ApplicationRow, *, escape: Callable[[str], str] = html.escape) -> str:
     c = row.contract or {}
     rows = "".join(
         f"<tr><td>{p['number']}</td><td>{escape(p['date'])}</td><td>{p['payment']}</td>"

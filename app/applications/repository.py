@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,11 +11,10 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from app.apikeys.service import Principal
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
-from app.errors import Unprocessable
-from app.loans.table import LoanRow
-from app.scope import restrict, visible
+from app.core.pagination import encode_cursor, int_position
+from app.core.scope import restrict, visible
+from app.core.security import Principal
 from schemas.applications import (
     Application,
     Borrower,
@@ -43,33 +41,13 @@ def documents_of(session: Session, ids: list[int]) -> dict[int, list[Application
     return out
 
 
-def loans_of(session: Session, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    rows = session.exec(
-        select(LoanRow.application_id, LoanRow.id).where(col(LoanRow.application_id).in_(ids))
-    )
-    return {a: i for a, i in rows.all() if i is not None}
-
-
 def to_schema(
-    session: Session,
-    row: ApplicationRow,
-    *,
-    documents: list[ApplicationDocumentRow] | None = None,
-    loan_id: int | None = None,
-    look_up_loan: bool = True,
+    session: Session, row: ApplicationRow, *, documents: list[ApplicationDocumentRow] | None = None
 ) -> Application:
     assert row.id is not None
     if documents is None:
         documents = documents_of(session, [row.id]).get(row.id, [])
-    if loan_id is None and look_up_loan and row.status == "disbursed":
-        loan_id = loans_of(session, [row.id]).get(row.id)
-    return from_values(
-        {name: getattr(row, name) for name in _FIELDS},
-        [document_of(d) for d in documents],
-        loan_id=loan_id,
-    )
+    return from_values({name: getattr(row, name) for name in _FIELDS}, [document_of(d) for d in documents])
 
 
 def document_of(d: Any) -> Document:
@@ -83,11 +61,11 @@ _FIELDS = (
     "monthly_debt_payments", "employment_months", "dependents", "housing", "credit_history", "phone",
     "existing_credits", "missing_documents", "score", "pd", "grade", "rating_reasons", "scorecard_version",
     "decision", "decision_reasons", "policy_version", "annual_rate", "regular_payment", "pdn",
-    "created_at", "updated_at",
+    "loan_id", "created_at", "updated_at",
 )
 
 
-def from_values(row: Mapping[Any, Any], documents: list[Document], *, loan_id: int | None) -> Application:
+def from_values(row: Mapping[Any, Any], documents: list[Document]) -> Application:
     """The API's view of an application from its column values (an ORM row's or an insert's)."""
     rating = None
     if row["grade"] is not None and row["score"] is not None and row["pd"] is not None:
@@ -137,7 +115,7 @@ def from_values(row: Mapping[Any, Any], documents: list[Document], *, loan_id: i
         rating=rating,
         decision=decision,
         decision_reasons=row["decision_reasons"],
-        loan_id=loan_id,
+        loan_id=row.get("loan_id"),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
     )
@@ -151,7 +129,6 @@ _DOCUMENTS = (
     .where(_d.application_id == bindparam("id"))
     .order_by(_d.id)
 )
-_LOAN = select(LoanRow.id).where(LoanRow.application_id == bindparam("id"))
 
 
 def read(conn: Connection, application_id: int, principal: Principal) -> Application | None:
@@ -166,27 +143,10 @@ def read(conn: Connection, application_id: int, principal: Principal) -> Applica
     if not visible(principal, branch_id=values["branch_id"], partner_id=values["partner_id"]):
         return None
     documents = [document_of(d) for d in conn.execute(_DOCUMENTS, {"id": application_id})]
-    loan_id = None
-    if values["status"] == "disbursed":
-        loan_id = conn.execute(_LOAN, {"id": application_id}).scalar()
-    return from_values(values, documents, loan_id=loan_id)
+    return from_values(values, documents)
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"a:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, value = raw.split(":", 1)
-        if kind != "a":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Unprocessable(
-            "invalid cursor", errors=[{"parameter": "cursor", "detail": "not a cursor from this API"}]
-        ) from exc
+_KIND = "applications"
 
 
 def page(
@@ -215,21 +175,16 @@ def page(
             col(ApplicationRow.created_at)
             < datetime.combine(created_to + timedelta(days=1), time.min, tzinfo=UTC)
         )
-    if cursor:
-        query = query.where(col(ApplicationRow.id) < decode_cursor(cursor))
+    last = int_position(_KIND, cursor)
+    if last is not None:
+        query = query.where(col(ApplicationRow.id) < last)
     rows = session.exec(query.order_by(col(ApplicationRow.id).desc()).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     ids = [r.id for r in rows if r.id is not None]
     docs = documents_of(session, ids)
-    loans = loans_of(session, ids)
-    items = [
-        to_schema(
-            session, r, documents=docs.get(r.id or 0, []), loan_id=loans.get(r.id or 0), look_up_loan=False
-        )
-        for r in rows
-    ]
-    return items, (encode_cursor(ids[-1]) if more and ids else None)
+    items = [to_schema(session, r, documents=docs.get(r.id or 0, [])) for r in rows]
+    return items, (encode_cursor(_KIND, [ids[-1]]) if more and ids else None)
 
 
 def history(session: Session, application_id: int) -> list[Transition]:

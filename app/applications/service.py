@@ -13,26 +13,27 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, bindparam, func, insert
+from sqlalchemy import Connection, String, bindparam, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app import loanmath
-from app.apikeys.service import Principal
 from app.applications import documents as docs
 from app.applications import repository
 from app.applications.states import OUTCOME_STATUS, TRANSITIONS, allowed
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.audit import service as audit
-from app.clock import utcnow
+from app.core.clock import utcnow
+from app.core.context import Context
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.scope import get_visible, visible
+from app.core.security import Principal
 from app.decisions.policy import DecisionPolicy, decide, load_policy
 from app.decisions.rating import rate, scorecard
-from app.errors import Conflict, NotFound, Unprocessable
 from app.managers.table import ManagerRow
 from app.products import repository as products
 from app.products.eligibility import Applicant, age_on, ineligibility_reasons
 from app.products.table import ProductRow
-from app.scope import get_visible, visible
 from schemas.applications import (
     Application,
     ApplicationCreate,
@@ -43,16 +44,6 @@ from schemas.applications import (
 )
 from schemas.identity import Role
 from schemas.products import Product
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Who acts, and on which day (tests and batch jobs can pin the day)."""
-
-    principal: Principal
-    today: date
-    scorecard_path: str | None = None
-    policy_path: str | None = None
 
 
 def channel_of(principal: Principal) -> str:
@@ -228,7 +219,7 @@ def file(*, conn: Connection, body: ApplicationCreate, ctx: Context) -> Applicat
         events=[(f"application.{to}", {"from": frm, "reason": reason}) for frm, to, reason in moves],
         at=now,
     )
-    return repository.from_values(values, documents, loan_id=None)
+    return repository.from_values(values, documents)
 
 
 _MANAGER = select(ManagerRow.branch_id, ManagerRow.partner_id).where(ManagerRow.id == bindparam("id"))
@@ -483,13 +474,12 @@ def get_row(
     return get_visible(session, ApplicationRow, application_id, principal, what="application", lock=lock)
 
 
-def get_json(*, engine: Engine, application_id: int, principal: Principal) -> bytes:
-    """One application as JSON, read on a plain connection (no ORM session: the hot GET)."""
-    with engine.connect() as conn:
-        found = repository.read(conn, application_id, principal)
+def get(*, conn: Connection, application_id: int, principal: Principal) -> Application:
+    """One application as the caller may see it (404 when it is not theirs, as if absent)."""
+    found = repository.read(conn, application_id, principal)
     if found is None:
         raise NotFound(f"No application with id {application_id!r}.")
-    return found.model_dump_json().encode()
+    return found
 
 
 def add_document(*, session: Session, application_id: int, document: DocumentIn, ctx: Context) -> Application:

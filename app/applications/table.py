@@ -1,4 +1,4 @@
-"""Applications, their documents, their history and idempotency records."""
+"""Applications, their documents and their history."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
-from app.columns import MONEY, RATE, UTCDateTime
+from app.core.clock import utcnow
+from app.core.columns import MONEY, RATE, UTCDateTime
 
 
 def _ts(**kw: Any) -> Any:
@@ -62,6 +62,9 @@ class ApplicationRow(SQLModel, table=True):
     regular_payment: Decimal | None = Field(default=None, sa_column=Column(MONEY, nullable=True))
     pdn: Decimal | None = Field(default=None, sa_column=Column(RATE, nullable=True))
     contract: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Set at disbursement (the loan row holds the authoritative unique link back), so
+    # reading an application never reaches into the loan book.
+    loan_id: int | None = None
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
 
@@ -88,18 +91,3 @@ class ApplicationEventRow(SQLModel, table=True):
     role: str = Field(max_length=20)
     reason: str | None = Field(default=None, max_length=1000)
     at: datetime = _ts()
-
-
-class IdempotencyRow(SQLModel, table=True):
-    """A partner's retry of ``POST /v1/applications`` replays the first answer."""
-
-    __tablename__ = "idempotency_key"
-    __table_args__ = (UniqueConstraint("key_id", "idempotency_key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    key_id: int = Field(foreign_key="api_key.id")
-    idempotency_key: str = Field(max_length=200)
-    request_hash: str = Field(max_length=64)
-    status_code: int | None = None
-    response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    created_at: datetime = _ts(index=True)

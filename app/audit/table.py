@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
-from app.columns import UTCDateTime
+from app.core.clock import utcnow
+from app.core.columns import UTCDateTime
 
 
 class AuditEvent(SQLModel, table=True):

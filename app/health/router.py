@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.db import database_answers
-from app.errors import Unavailable, problem_responses
+from app.core.db import database_answers
+from app.core.errors import Unavailable, problem_responses
+from app.deps import EngineDep, MetricsRegistry, SettingsDep
 from schemas.health import Health, Readiness
 
 router = APIRouter(tags=["operations"])
@@ -24,9 +25,9 @@ async def healthz() -> Health:
     summary="The database answers",
     responses=problem_responses(503),
 )
-async def readyz(request: Request) -> Readiness:
-    if not await run_in_threadpool(database_answers, request.app.state.engine):
-        retry = str(request.app.state.settings.retry_after_seconds)
+async def readyz(engine: EngineDep, settings: SettingsDep) -> Readiness:
+    if not await run_in_threadpool(database_answers, engine):
+        retry = str(settings.retry_after_seconds)
         raise Unavailable("The database does not answer.", headers={"Retry-After": retry})
     return Readiness(status="ready", database="ok")
 
@@ -37,5 +38,5 @@ async def readyz(request: Request) -> Readiness:
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}},
 )
-async def metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(registry: MetricsRegistry) -> Response:
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

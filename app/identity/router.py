@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter
 
-from app.apikeys.service import Principal
-from app.errors import problem_responses
-from app.security import ALL_ROLES, require
+from app.core.errors import problem_responses
+from app.deps import Caller
 from schemas.identity import Me
 
 router = APIRouter(prefix="/v1", tags=["identity"])
 
 
 @router.get("/me", summary="The calling key's role and scope", responses=problem_responses(401, 429, 503))
-def me(principal: Annotated[Principal, require(*ALL_ROLES)]) -> Me:
+def me(principal: Caller) -> Me:
     return Me(
         key_id=principal.key_id,
         name=principal.name,

@@ -7,9 +7,9 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.apikeys.service import Principal
+from app.core.scope import restrict
+from app.core.security import Principal
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
-from app.scope import restrict
 
 
 def instalments_of(session: Session, loan_id: int) -> list[LoanInstalmentRow]:

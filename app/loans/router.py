@@ -5,17 +5,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from app.applications.router import Filer, IdPath, Reader
-from app.business_date import Today
-from app.errors import problem_responses
+from app.core.errors import problem_responses
+from app.deps import (
+    Filer,
+    Idempotency,
+    IdPath,
+    PageParams,
+    Reader,
+    ReadSession,
+    RequestContext,
+    ServiceRoute,
+    Today,
+    WriteSession,
+)
 from app.loans import service
-from app.request_context import request_context
-from app.sessions import ReadSession, WriteSession
 from schemas.loans import Bucket, Loan, LoanPage, LoanStatus, PaymentIn, Reminder
 
-router = APIRouter(prefix="/v1", tags=["loans"])
+router = APIRouter(prefix="/v1", tags=["loans"], route_class=ServiceRoute)
 _READ = problem_responses(401, 404, 422, 429, 503)
 _WRITE = problem_responses(401, 403, 404, 409, 413, 422, 429, 503)
 
@@ -26,8 +34,10 @@ _WRITE = problem_responses(401, 403, 404, 409, 413, 422, 429, 503)
     summary="Disburse a signed application; creates and returns the loan",
     responses=_WRITE,
 )
-def disburse(request: Request, application_id: IdPath, principal: Filer, session: WriteSession) -> Loan:
-    return service.disburse(session=session, application_id=application_id, ctx=request_context(request, principal))
+def disburse(
+    application_id: IdPath, principal: Filer, ctx: RequestContext, session: WriteSession, _: Idempotency
+) -> Loan:
+    return service.disburse(session=session, application_id=application_id, ctx=ctx)
 
 
 @router.get("/loans/{loan_id}", summary="A loan's schedule, payments and delinquency as of a date", responses=_READ)
@@ -36,7 +46,7 @@ def get_loan(
     principal: Reader,
     session: ReadSession,
     day: Today,
-    as_of: Annotated[date | None, Query(description="Defaults to today")] = None,
+    as_of: Annotated[date | None, Query(description="Defaults to the business date")] = None,
 ) -> Loan:
     return service.get(session=session, loan_id=loan_id, principal=principal, as_of=as_of or day)
 
@@ -47,41 +57,33 @@ def get_loan(
     summary="Record a repayment; overpayment repays early (reduce term)",
     responses=_WRITE,
 )
-def pay(request: Request, loan_id: IdPath, body: PaymentIn, principal: Filer, session: WriteSession) -> Loan:
-    return service.pay(
-        session=session,
-        loan_id=loan_id,
-        amount=body.amount,
-        paid_on=body.paid_on,
-        ctx=request_context(request, principal),
-    )
+def pay(
+    loan_id: IdPath, body: PaymentIn, principal: Filer, ctx: RequestContext, session: WriteSession, _: Idempotency
+) -> Loan:
+    return service.pay(session=session, loan_id=loan_id, amount=body.amount, paid_on=body.paid_on, ctx=ctx)
 
 
 @router.get("/loans", summary="Loans visible to the caller", responses=_READ)
 def list_loans(
-    request: Request,
     principal: Reader,
     session: ReadSession,
     day: Today,
+    page: PageParams,
     manager_id: Annotated[str | None, Query(max_length=64)] = None,
     status: LoanStatus | None = None,
     bucket: Bucket | None = None,
     as_of: date | None = None,
-    after: Annotated[int | None, Query(description="Last id of the previous page")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> LoanPage:
-    limit = min(limit, request.app.state.settings.max_page_size)
-    items = service.summaries(
+    items, next_cursor = service.summaries(
         session=session,
         principal=principal,
-        limit=limit,
-        after_id=after,
+        page=page,
         manager_id=manager_id,
         status=status.value if status else None,
         bucket=bucket.value if bucket else None,
         as_of=as_of or day,
     )
-    return LoanPage(items=items, next_cursor=str(items[-1].id) if len(items) == limit else None)
+    return LoanPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/reminders", summary="Loans with a payment due in the next N days (contact centre)", responses=_READ)

@@ -10,14 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import loanmath
-from app.apikeys.service import Principal
 from app.applications import service as applications
-from app.applications.service import Context
 from app.audit import service as audit
-from app.errors import Conflict, Unprocessable
+from app.core.context import Context
+from app.core.errors import Conflict, Unprocessable
+from app.core.pagination import PageRequest, encode_cursor, int_position
+from app.core.scope import get_visible
+from app.core.security import Principal
 from app.loans import repository, servicing
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
-from app.scope import get_visible
 from schemas.loans import InstalmentView, Loan, LoanStatus, LoanSummary, Reminder
 
 FPD_DAYS = timedelta(days=30)
@@ -52,6 +53,8 @@ def disburse(*, session: Session, application_id: int, ctx: Context) -> Loan:
     except IntegrityError as exc:  # a concurrent disbursement won the race
         raise Conflict(f"Application {application_id} has already been disbursed.") from exc
     assert loan.id is not None
+    row.loan_id = loan.id
+    session.add(row)
     for p in contract["payments"]:
         session.add(
             LoanInstalmentRow(
@@ -190,19 +193,22 @@ def pay(*, session: Session, loan_id: int, amount: Decimal, paid_on: date, ctx: 
     return view(session, loan, as_of=ctx.today)
 
 
+_KIND = "loans"
+
+
 def summaries(
     *,
     session: Session,
     principal: Principal,
-    limit: int,
-    after_id: int | None,
+    page: PageRequest,
     manager_id: str | None,
     status: str | None,
     bucket: str | None,
     as_of: date,
-) -> list[LoanSummary]:
+) -> tuple[list[LoanSummary], str | None]:
     out: list[LoanSummary] = []
-    cursor = after_id
+    limit = page.limit
+    cursor = int_position(_KIND, page.cursor)
     # Status and bucket depend on the date, so filter after computing each loan's state.
     while len(out) < limit:
         rows = repository.page(
@@ -234,7 +240,7 @@ def summaries(
             )
             if len(out) == limit:
                 break
-    return out
+    return out, (encode_cursor(_KIND, [out[-1].id]) if len(out) == limit else None)
 
 
 def reminders(*, session: Session, principal: Principal, within_days: int, today: date) -> list[Reminder]:

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
-from app.columns import MONEY, RATE, UTCDateTime
+from app.core.clock import utcnow
+from app.core.columns import MONEY, RATE, UTCDateTime
 
 
 class LoanRow(SQLModel, table=True):

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query
 
-from app.apikeys.service import Principal
-from app.errors import problem_responses
+from app.core.errors import problem_responses
+from app.deps import Admin, Caller, Idempotency, ManagerPath, PageParams, ReadSession, ServiceRoute, WriteSession
 from app.managers import repository, service
-from app.security import ALL_ROLES, require
-from app.sessions import ReadSession, WriteSession
-from schemas.identity import Role
-from schemas.managers import Manager, ManagerCreate
+from schemas.managers import Manager, ManagerCreate, ManagerPage
 
-router = APIRouter(prefix="/v1/managers", tags=["managers"])
-ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+router = APIRouter(prefix="/v1/managers", tags=["managers"], route_class=ServiceRoute)
 
 
 @router.post(
@@ -24,9 +20,7 @@ ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     summary="Register a credit manager (admin)",
     responses=problem_responses(401, 403, 409, 413, 422, 429, 503),
 )
-def create_manager(
-    body: ManagerCreate, principal: Annotated[Principal, require(Role.ADMIN)], session: WriteSession
-) -> Manager:
+def create_manager(body: ManagerCreate, principal: Admin, session: WriteSession, _: Idempotency) -> Manager:
     return service.create(session=session, manager=body, actor=principal)
 
 
@@ -36,14 +30,16 @@ def create_manager(
     responses=problem_responses(401, 422, 429, 503),
 )
 def list_managers(
-    request: Request,
-    principal: Annotated[Principal, require(*ALL_ROLES)],
+    principal: Caller,
     session: ReadSession,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    after: Annotated[str | None, Query(max_length=64, description="Last id of the previous page")] = None,
-) -> list[Manager]:
-    limit = min(limit, request.app.state.settings.max_page_size)
-    return repository.list_visible(session, principal, limit=limit, after=after)
+    page: PageParams,
+    after: Annotated[
+        str | None,
+        Query(max_length=64, deprecated=True, description="Deprecated: use `cursor`. Last id of the previous page"),
+    ] = None,
+) -> ManagerPage:
+    items, next_cursor = repository.page_visible(session, principal, page=page, after=after)
+    return ManagerPage(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -51,9 +47,5 @@ def list_managers(
     summary="One manager",
     responses=problem_responses(401, 404, 422, 429, 503),
 )
-def get_manager(
-    manager_id: ManagerPath,
-    principal: Annotated[Principal, require(*ALL_ROLES)],
-    session: ReadSession,
-) -> Manager:
+def get_manager(manager_id: ManagerPath, principal: Caller, session: ReadSession) -> Manager:
     return service.get(session=session, manager_id=manager_id, principal=principal)

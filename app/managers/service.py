@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.apikeys.service import Principal
 from app.audit import service as audit
-from app.errors import Conflict
+from app.core.errors import Conflict
+from app.core.scope import get_visible
+from app.core.security import Principal
 from app.managers import repository
 from app.managers.table import ManagerRow
-from app.scope import get_visible
 from schemas.managers import Manager, ManagerCreate
 
 

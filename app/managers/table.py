@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from app.clock import utcnow
-from app.columns import MONEY, UTCDateTime
+from app.core.clock import utcnow
+from app.core.columns import MONEY, UTCDateTime
 
 
 class ManagerRow(SQLModel, table=True):

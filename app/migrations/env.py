@@ -8,9 +8,9 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
-import app.tables  # noqa: F401  (registers every table on SQLModel.metadata)
-from app.columns import FixedPoint, UTCDateTime
-from app.config import get_settings
+import app.migrations.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from app.core.columns import FixedPoint, UTCDateTime
+from app.core.config import get_settings
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().database_url

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, select
 
+from app.core.pagination import PageRequest, encode_cursor, str_position
 from app.products.table import ProductRow
 from schemas.products import Product, ProductCreate, ProductFields
 
@@ -21,6 +22,20 @@ def list_products(session: Session, *, active_only: bool = False) -> list[Produc
     if active_only:
         query = query.where(ProductRow.active == True)  # noqa: E712
     return [_to_schema(r) for r in session.exec(query).all()]
+
+
+_KIND = "products"
+
+
+def page_products(session: Session, *, page: PageRequest) -> tuple[list[Product], str | None]:
+    """The catalogue by code, a page at a time."""
+    query = select(ProductRow)
+    last = str_position(_KIND, page.cursor)
+    if last is not None:
+        query = query.where(ProductRow.code > last)
+    rows = session.exec(query.order_by(ProductRow.code).limit(page.limit + 1)).all()
+    items = [_to_schema(r) for r in rows[: page.limit]]
+    return items, (encode_cursor(_KIND, [items[-1].code]) if len(rows) > page.limit else None)
 
 
 _PRODUCT = select(ProductRow.__table__).where(ProductRow.code == bindparam("code"))  # type: ignore[attr-defined]

@@ -6,26 +6,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.apikeys.service import Principal
-from app.errors import problem_responses
+from app.core.errors import problem_responses
+from app.deps import Admin, Caller, Idempotency, PageParams, ReadSession, ServiceRoute, WriteSession
 from app.products import repository, service
-from app.security import ALL_ROLES, require
-from app.sessions import ReadSession, WriteSession
-from schemas.identity import Role
-from schemas.products import Product, ProductCreate, ProductFields
+from schemas.products import Product, ProductCreate, ProductFields, ProductPage
 
-router = APIRouter(prefix="/v1/products", tags=["products"])
+router = APIRouter(prefix="/v1/products", tags=["products"], route_class=ServiceRoute)
 Code = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["consumer"])]
 _COMMON = (401, 429, 503)
 
 
 @router.get("", summary="Every lending programme", responses=problem_responses(*_COMMON))
-def list_products(_: Annotated[Principal, require(*ALL_ROLES)], session: ReadSession) -> list[Product]:
-    return repository.list_products(session)
+def list_products(_: Caller, session: ReadSession, page: PageParams) -> ProductPage:
+    items, next_cursor = repository.page_products(session, page=page)
+    return ProductPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{code}", summary="One programme", responses=problem_responses(*_COMMON, 404, 422))
-def get_product(code: Code, _: Annotated[Principal, require(*ALL_ROLES)], session: ReadSession) -> Product:
+def get_product(code: Code, _: Caller, session: ReadSession) -> Product:
     return service.get(session=session, code=code)
 
 
@@ -36,9 +34,7 @@ def get_product(code: Code, _: Annotated[Principal, require(*ALL_ROLES)], sessio
     responses=problem_responses(*_COMMON, 403, 409, 413, 422),
 )
 def create_product(
-    body: ProductCreate,
-    principal: Annotated[Principal, require(Role.ADMIN)],
-    session: WriteSession,
+    body: ProductCreate, principal: Admin, session: WriteSession, _: Idempotency
 ) -> Product:
     return service.create(session=session, product=body, actor=principal)
 
@@ -50,8 +46,6 @@ def create_product(
 )
 def replace_product(
     code: Code,
-    body: ProductFields,
-    principal: Annotated[Principal, require(Role.ADMIN)],
-    session: WriteSession,
+    body: ProductFields, principal: Admin, session: WriteSession
 ) -> Product:
     return service.replace(session=session, code=code, fields=body, actor=principal)

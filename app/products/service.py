@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.apikeys.service import Principal
 from app.audit import service as audit
-from app.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound
+from app.core.security import Principal
 from app.products import repository
 from schemas.products import Product, ProductCreate, ProductFields
 

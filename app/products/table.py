@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from app.columns import MONEY, RATE
+from app.core.columns import MONEY, RATE
 
 
 class ProductRow(SQLModel, table=True):

@@ -10,7 +10,7 @@ import numpy as np
 from sqlmodel import Session
 
 from app import loanmath
-from app.errors import Unprocessable
+from app.core.errors import Unprocessable
 from app.products import repository as products
 from app.products import service as product_service
 from app.products.eligibility import Applicant, ineligibility_reasons

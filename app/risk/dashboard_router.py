@@ -12,15 +12,13 @@ from html import escape
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.apikeys.service import Principal
-from app.business_date import Today
-from app.errors import NotFound
+from app.core.errors import NotFound
+from app.core.security import Principal, bearer_key
+from app.deps import ReadSession, Today, principal_for_key
 from app.risk import dashboard, service
-from app.security import principal_from_key
-from app.sessions import ReadSession
 from schemas.identity import Role
 
 router = APIRouter(tags=["dashboard"])
@@ -29,10 +27,16 @@ ALLOWED = {Role.RISK_OFFICER, Role.ADMIN}
 _HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
 
 
-def _caller(request: Request) -> tuple[Principal | None, HTMLResponse | None]:
-    header = request.headers.get("authorization", "")
-    key = header[7:].strip() if header.lower().startswith("bearer ") else request.cookies.get(COOKIE, "")
-    principal = principal_from_key(request, key) if key else None
+async def _viewer(request: Request) -> tuple[Principal | None, bool]:
+    key = bearer_key(request.headers.get("authorization")) or request.cookies.get(COOKIE, "")
+    return (await principal_for_key(request, key) if key else None), bool(key)
+
+
+Viewer = Annotated[tuple[Principal | None, bool], Depends(_viewer)]
+
+
+def _caller(viewer: tuple[Principal | None, bool]) -> tuple[Principal | None, HTMLResponse | None]:
+    principal, key = viewer
     if principal is None:
         return None, HTMLResponse(
             dashboard.login_page("Sign in with an API key." if key else ""),
@@ -53,9 +57,9 @@ def _caller(request: Request) -> tuple[Principal | None, HTMLResponse | None]:
     responses={200: _HTML, 401: _HTML, 403: _HTML},
 )
 def show_dashboard(
-    request: Request, session: ReadSession, day: Today, as_of: Annotated[date | None, Query()] = None
+    viewer: Viewer, session: ReadSession, day: Today, as_of: Annotated[date | None, Query()] = None
 ) -> Response:
-    _, refusal = _caller(request)
+    _, refusal = _caller(viewer)
     if refusal is not None:
         return refusal
     flags, extra = service.manager_flags(session=session, as_of=as_of or day)
@@ -69,13 +73,13 @@ def show_dashboard(
     responses={200: _HTML, 401: _HTML, 403: _HTML, 404: _HTML},
 )
 def show_portfolio(
-    request: Request,
+    viewer: Viewer,
     manager_id: str,
     session: ReadSession,
     day: Today,
     as_of: Annotated[date | None, Query()] = None,
 ) -> Response:
-    principal, refusal = _caller(request)
+    principal, refusal = _caller(viewer)
     if refusal is not None or principal is None:
         return refusal or HTMLResponse("", status_code=401)
     try:
@@ -89,7 +93,7 @@ def show_portfolio(
 async def login(request: Request) -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     key = (form.get("key") or [""])[0].strip()
-    principal = principal_from_key(request, key) if key else None
+    principal = await principal_for_key(request, key) if key else None
     if principal is None or principal.role not in ALLOWED:
         return HTMLResponse(
             dashboard.login_page("That key is unknown, revoked or not a risk officer's."), status_code=401

@@ -5,21 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from app.apikeys.service import Principal
-from app.business_date import Today
-from app.errors import problem_responses
+from app.core.errors import problem_responses
+from app.deps import ManagerPath, ReadSession, ServiceRoute, Today, WriteSession
+from app.deps import RiskOfficer as RiskReader
 from app.risk import service
-from app.security import require
-from app.sessions import ReadSession, WriteSession
-from schemas.identity import Role
 from schemas.managers import PlanFulfilment, PlanSet
 from schemas.portfolio import ManagerFlags, Portfolio
 
-router = APIRouter(prefix="/v1", tags=["risk"])
-RiskReader = Annotated[Principal, require(Role.RISK_OFFICER, Role.ADMIN)]
-ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+router = APIRouter(prefix="/v1", tags=["risk"], route_class=ServiceRoute)
 AsOf = Annotated[date | None, Query(description="Defaults to today")]
 
 

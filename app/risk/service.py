@@ -9,8 +9,8 @@ from decimal import Decimal
 import numpy as np
 from sqlmodel import Session, select
 
-from app.apikeys.service import Principal
 from app.audit import service as audit
+from app.core.security import Principal
 from app.managers import service as managers
 from app.managers.table import ManagerPlanRow, ManagerRow
 from app.risk.loan_facts import BUCKETS, LoanFacts, issued_by_period, loan_facts, plans

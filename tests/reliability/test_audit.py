@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from app.apikeys import service as keys_service
-from app.db import transaction
+from app.core.db import transaction
 from schemas.identity import Role
 from tests.factories import add_manager
 from tests.reliability.support import filer_body, seed_world

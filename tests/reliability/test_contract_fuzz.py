@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from app.apikeys import service as keys_service
-from app.config import Settings
-from app.db import transaction
+from app.core.config import Settings
+from app.core.db import transaction
 from app.main import create_app
 from schemas.identity import Role
 from tests.reliability.support import REPO, seed_world

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, make_url
 
 from app.apikeys import service as keys_service
-from app.config import Settings
-from app.db import transaction
+from app.core.config import Settings
+from app.core.db import transaction
 from app.main import create_app
 from schemas.identity import Role
 from tests.reliability.support import ServerProcess, TcpProxy, filer_body, serve_in_thread, wait_until

@@ -25,10 +25,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.config import Settings
+from app.core.config import Settings
+from app.core.observability import JsonFormatter
+from app.core.security import api_routes, route_roles
 from app.main import create_app
-from app.observability import JsonFormatter
-from app.security import api_routes, route_roles
 from schemas.identity import Role
 from tests.conftest import MakeKey
 from tests.factories import BORROWER, add_manager, application_body

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from app.config import Settings
-from app.db import _WriterGate, make_engine, transaction
+from app.core.config import Settings
+from app.core.db import _WriterGate, make_engine, transaction
 
 
 def test_gate_is_released_once_and_only_by_its_holder() -> None:

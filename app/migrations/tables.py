@@ -1,13 +1,9 @@
 """Every table model, imported in one place so Alembic and the tests see the full schema."""
 
 from app.apikeys.table import ApiKey
-from app.applications.table import (
-    ApplicationDocumentRow,
-    ApplicationEventRow,
-    ApplicationRow,
-    IdempotencyRow,
-)
+from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.audit.table import AuditEvent
+from app.core.idempotency import IdempotencyRecord
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
 from app.managers.table import ManagerPlanRow, ManagerRow
 from app.products.table import ProductRow
@@ -18,7 +14,7 @@ __all__ = [
     "ApplicationEventRow",
     "ApplicationRow",
     "AuditEvent",
-    "IdempotencyRow",
+    "IdempotencyRecord",
     "LoanInstalmentRow",
     "LoanPaymentRow",
     "LoanRow",

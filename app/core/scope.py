@@ -7,8 +7,8 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
-from app.apikeys.service import Principal
-from app.errors import NotFound
+from app.core.errors import NotFound
+from app.core.security import Principal
 from schemas.identity import Role
 
 

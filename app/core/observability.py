@@ -19,7 +19,7 @@ from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_body
+from app.core.errors import problem_body
 
 access_log = logging.getLogger("app.access")
 

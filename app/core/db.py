@@ -16,7 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
-from app.config import Settings
+from app.core.config import Settings
 
 
 def make_engine(settings: Settings) -> Engine:

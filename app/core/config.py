@@ -6,6 +6,7 @@ by construction (``tests/test_config.py`` checks the two agree).
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -43,7 +44,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         0, ge=0,
         description="Requests per minute per API key; 429 with Retry-After above it. "
-        "0 turns the limit off.",
+        "0 turns the limit off. Shared through Redis when LOANS_REDIS_URL is set.",
     )
     retry_after_seconds: int = Field(
         5, ge=1, le=3600,
@@ -59,6 +60,16 @@ class Settings(BaseSettings):
     )
     decision_policy_path: str | None = Field(
         None, description="A decision policy JSON to use; unset uses the shipped policy-2026.11-v1."
+    )
+    business_date: date | None = Field(
+        None,
+        description="Pins the business date (YYYY-MM-DD) for UAT, training, replays and end-to-end "
+        "tests; unset, it is today's UTC date.",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL (redis://host:6379/0) for the rate limiter, so every worker and replica "
+        "shares one limit; unset, each process counts its own.",
     )
     idempotency_ttl_hours: int = Field(
         24, ge=1, le=24 * 30, description="How long an Idempotency-Key is remembered."

@@ -1,0 +1,300 @@
+"""Route dependencies, typed, in one place: who calls, on which session, day, page and retry.
+
+Routers take what they need from here (``principal: Filer``, ``session: WriteSession``,
+``page: PageParams``, ``_: Idempotency``) and never read ``request.app.state`` or open a
+connection themselves: this module owns both. The session dependencies own the
+transaction: a write session commits when the route has returned (before the response
+is sent, so nothing is acknowledged that is not durable) and rolls back on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
+from prometheus_client import CollectorRegistry
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.apikeys.service import principal_for
+from app.core import idempotency
+from app.core.config import Settings
+from app.core.context import Context
+from app.core.db import write_bind
+from app.core.errors import Forbidden, Unauthorized
+from app.core.pagination import PageRequest
+from app.core.security import ALL_ROLES, KeyCache, Principal, bearer_key, hash_key, tag_roles
+from schemas.identity import Role
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="loans"'}
+
+
+# -- settings and engine -------------------------------------------------------------------
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def engine_of(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+async def _settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+async def _engine(request: Request) -> Engine:
+    return engine_of(request)
+
+
+async def _registry(request: Request) -> CollectorRegistry:
+    return request.app.state.metrics.registry  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EngineDep = Annotated[Engine, Depends(_engine)]
+MetricsRegistry = Annotated[CollectorRegistry, Depends(_registry)]
+
+
+# -- sessions: one transaction per request -------------------------------------------------
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    finally:
+        session.close()
+
+
+async def _end(session: Session, *, commit: bool) -> None:
+    # Creating a Session does no I/O (it connects on its first query, in the route's
+    # thread); ending one that did connect is blocking I/O, so it takes one thread hop.
+    if session.in_transaction():
+        await run_in_threadpool(_commit if commit else _rollback, session)
+    else:
+        session.close()
+
+
+async def _read_session(request: Request) -> AsyncIterator[Session]:
+    session = Session(engine_of(request), expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        await _end(session, commit=False)
+        raise
+    await _end(session, commit=True)
+
+
+async def _write_session(request: Request) -> AsyncIterator[Session]:
+    # the write bind starts the transaction with BEGIN IMMEDIATE on SQLite (app.core.db)
+    session = Session(write_bind(engine_of(request)), expire_on_commit=False)
+    try:
+        yield session
+    except BaseException:
+        await _end(session, commit=False)
+        raise
+    await _end(session, commit=True)
+
+
+ReadSession = Annotated[Session, Depends(_read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(_write_session, scope="function")]
+
+
+# -- who calls -----------------------------------------------------------------------------
+
+
+def _look_up(request: Request, key: str) -> Principal | None:
+    with Session(engine_of(request)) as session:
+        return principal_for(session, key)
+
+
+async def principal_for_key(request: Request, key: str) -> Principal | None:
+    """The caller a presented key stands for, through the worker's key cache."""
+    cache: KeyCache = request.app.state.key_cache
+    digest = hash_key(key)
+    principal = cache.get(digest)
+    if principal is None:
+        principal = await run_in_threadpool(_look_up, request, key)
+        if principal is not None:
+            cache.put(digest, principal)
+    return principal
+
+
+async def authenticate(request: Request) -> Principal:
+    """The caller of a ``/v1`` request (401 without a known key; 429 above the rate limit)."""
+    key = bearer_key(request.headers.get("authorization"))
+    if key is None:
+        raise Unauthorized("Send an API key as 'Authorization: Bearer <key>'.", headers=_CHALLENGE)
+    principal = await principal_for_key(request, key)
+    if principal is None:
+        raise Unauthorized(
+            "The API key is unknown or revoked.",
+            headers={**_CHALLENGE, "WWW-Authenticate": 'Bearer realm="loans", error="invalid_token"'},
+        )
+    request.state.principal = principal
+    await request.app.state.rate_limiter.check(principal.key_id)
+    return principal
+
+
+def require(*roles: Role) -> Any:
+    """A dependency admitting only ``roles``; any other authenticated key gets 403."""
+    allowed = frozenset(roles)
+    if not allowed:
+        raise ValueError("a route must admit at least one role")
+
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(
+                f"A {principal.role.value} key may not call this operation; "
+                f"it admits {', '.join(sorted(r.value for r in allowed))}."
+            )
+        return principal
+
+    tag_roles(dependency, allowed)
+    return Depends(dependency)
+
+
+Caller = Annotated[Principal, require(*ALL_ROLES)]
+Reader = Caller
+Admin = Annotated[Principal, require(Role.ADMIN)]
+Filer = Annotated[Principal, require(Role.BRANCH, Role.PARTNER)]
+RiskOfficer = Annotated[Principal, require(Role.RISK_OFFICER, Role.ADMIN)]
+
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id the API returned")]
+ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+# -- the business day and the service context ----------------------------------------------
+
+
+def business_date(request: Request) -> date:
+    return request.app.state.clock()  # type: ignore[no-any-return]
+
+
+async def _today(request: Request) -> date:
+    return business_date(request)
+
+
+Today = Annotated[date, Depends(_today)]
+
+
+async def _context(request: Request, principal: Annotated[Principal, Depends(authenticate)]) -> Context:
+    settings = settings_of(request)
+    return Context(
+        principal=principal,
+        today=business_date(request),
+        scorecard_path=settings.scorecard_path,
+        policy_path=settings.decision_policy_path,
+    )
+
+
+RequestContext = Annotated[Context, Depends(_context)]
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+async def _page(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size, capped at LOANS_MAX_PAGE_SIZE")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=500, description="`next_cursor` of the previous page")
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=min(limit, settings_of(request).max_page_size), cursor=cursor)
+
+
+PageParams = Annotated[PageRequest, Depends(_page)]
+
+
+# -- retries -------------------------------------------------------------------------------
+
+_CLAIM = "loans.idempotency_claim"
+
+
+@dataclass(slots=True)
+class _Claim:
+    session: Session
+    claim_id: int
+
+    def complete(self, status_code: int, body: bytes) -> None:
+        idempotency.complete(self.session, self.claim_id, status_code=status_code, body=body)
+
+
+async def _idempotency(
+    request: Request,
+    session: WriteSession,
+    principal: Annotated[Principal, Depends(authenticate)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            pattern=r"^[\x21-\x7e]+$",
+            description="Retry-safe key: the same key and body replay the first response "
+            "(same status and body, for LOANS_IDEMPOTENCY_TTL_HOURS); another body is 422; "
+            "a request still in progress is 409 with Retry-After. Keys belong to the tenant "
+            "(the partner, the branch, or the bank), not to one API key.",
+        ),
+    ] = None,
+) -> AsyncIterator[None]:
+    if idempotency_key is None:
+        yield
+        return
+    engine = engine_of(request)
+    digest = idempotency.request_digest(request.method, request.url.path, await request.body())
+    claimed = await run_in_threadpool(
+        lambda: idempotency.claim(
+            engine, tenant=principal.tenant, key=idempotency_key, digest=digest,
+            key_id=principal.key_id, ttl=request.app.state.idempotency_ttl,
+        )
+    )
+    if isinstance(claimed, idempotency.Replay):
+        raise idempotency.Replayed(claimed)
+    request.scope[_CLAIM] = _Claim(session, claimed)
+    try:
+        yield
+    except BaseException:
+        # end the failed transaction first: on SQLite it holds the writer's lock
+        await run_in_threadpool(_rollback, session)
+        await run_in_threadpool(idempotency.release, engine, claimed)
+        raise
+
+
+Idempotency = Annotated[None, Depends(_idempotency, scope="function")]
+
+
+class ServiceRoute(APIRoute):
+    """A route that stores its answer for replays when the request carried an Idempotency-Key.
+
+    The answer is written through the request's write session after the route returned
+    and its body was serialised, but before the session dependency commits: the change
+    and its answer are committed together.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            response: Response = await handler(request)
+            claim: _Claim | None = request.scope.get(_CLAIM)
+            if claim is not None:
+                await run_in_threadpool(claim.complete, response.status_code, bytes(response.body))
+            return response
+
+        return handle
