@@ -26,7 +26,8 @@ from app.core import idempotency
 from app.core.config import Settings
 from app.core.context import Context
 from app.core.db import write_bind
-from app.core.errors import Forbidden, Unauthorized
+from app.core.errors import Forbidden, Unauthorized, Unprocessable
+from app.core.input_guard import refuse_unknown_query, refuse_unstorable_text
 from app.core.pagination import PageRequest
 from app.core.security import ALL_ROLES, KeyCache, Principal, bearer_key, hash_key, tag_roles
 from schemas.identity import Role
@@ -160,8 +161,9 @@ def require(*roles: Role) -> Any:
 
     async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in allowed:
+            role = principal.role.value
             raise Forbidden(
-                f"A {principal.role.value} key may not call this operation; "
+                f"{'An' if role[0] in 'aeiou' else 'A'} {role} key may not call this operation; "
                 f"it admits {', '.join(sorted(r.value for r in allowed))}."
             )
         return principal
@@ -192,6 +194,27 @@ async def _today(request: Request) -> date:
 
 
 Today = Annotated[date, Depends(_today)]
+
+
+async def _as_of(
+    request: Request,
+    as_of: Annotated[
+        date | None, Query(description="The date to report on; defaults to the business date and may not pass it")
+    ] = None,
+) -> date:
+    day = business_date(request)
+    if as_of is None:
+        return day
+    if as_of > day:
+        raise Unprocessable(
+            f"as_of {as_of} is after the business date {day}: the book has no state there yet.",
+            errors=[{"parameter": "as_of", "detail": f"after the business date {day}"}],
+        )
+    return as_of
+
+
+#: A reporting date: the business date unless given, never after it.
+AsOf = Annotated[date, Depends(_as_of)]
 
 
 async def _context(request: Request, principal: Annotated[Principal, Depends(authenticate)]) -> Context:
@@ -280,17 +303,23 @@ Idempotency = Annotated[None, Depends(_idempotency, scope="function")]
 
 
 class ServiceRoute(APIRoute):
-    """A route that stores its answer for replays when the request carried an Idempotency-Key.
+    """Every route of the service: strict about its input, and retry-safe.
 
-    The answer is written through the request's write session after the route returned
-    and its body was serialised, but before the session dependency commits: the change
+    Before the route runs: a query parameter the route does not declare is a 422 (a client
+    sending ``passport_number`` must not believe it searched), and text no database can
+    store (NUL, lone surrogates) is a 422 pointing at the field, on SQLite and PostgreSQL
+    alike. After it ran, when the request carried an Idempotency-Key, its answer is written
+    through the request's write session before the session dependency commits: the change
     and its answer are committed together.
     """
 
     def get_route_handler(self) -> Callable[[Request], Any]:
         handler = super().get_route_handler()
+        names = frozenset(_query_names(self.dependant))
 
         async def handle(request: Request) -> Response:
+            refuse_unknown_query(request, names)
+            refuse_unstorable_text(request, await request.body())
             response: Response = await handler(request)
             claim: _Claim | None = request.scope.get(_CLAIM)
             if claim is not None:
@@ -298,3 +327,10 @@ class ServiceRoute(APIRoute):
             return response
 
         return handle
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names

@@ -27,7 +27,7 @@ def upgrade(database_url: str) -> None:
 def pending(database_url: str) -> bool:
     """Whether the database is behind the newest migration."""
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, hide_parameters=True)
     try:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()

@@ -6,11 +6,12 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from schemas.managers import ManagerId
-from schemas.money import Money, PositiveMoney, RatePercent, Ratio
+from schemas.money import Money, PdnRatio, PositiveMoney, RatePercent
 from schemas.products import DocumentType, ProductCode
+from schemas.text import Name, PlainText, Reason
 
 
 class Housing(StrEnum):
@@ -45,14 +46,21 @@ class Purpose(StrEnum):
     OTHER = "other"
 
 
+def _real_passport(value: str) -> str:
+    digits = value.replace(" ", "")
+    if digits[:4] == "0000" or digits[4:] == "000000":
+        raise ValueError("no passport has an all-zero series or number")
+    return value
+
+
 class Borrower(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str = Field(min_length=3, max_length=200, examples=["Петров Иван Сергеевич"])
+    full_name: Name = Field(min_length=3, max_length=200, examples=["Петров Иван Сергеевич"])
     birth_date: date = Field(examples=["1988-04-12"])
-    passport_number: str = Field(
-        pattern=r"^\d{4} ?\d{6}$",
-        description="Russian passport: 4-digit series and 6-digit number",
+    passport_number: Annotated[str, AfterValidator(_real_passport)] = Field(
+        pattern=r"^[0-9]{4} ?[0-9]{6}$",
+        description="Russian passport: 4-digit series and 6-digit number (neither all zeros)",
         examples=["4510 123456"],
     )
     monthly_income: PositiveMoney
@@ -69,7 +77,7 @@ class DocumentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: DocumentType
-    number: str | None = Field(None, max_length=64, examples=["4510 123456"])
+    number: PlainText | None = Field(None, max_length=64, examples=["4510 123456"])
     issued_on: date = Field(examples=["2024-05-10"])
 
 
@@ -106,7 +114,7 @@ class Decision(BaseModel):
     policy_version: str
     annual_rate: RatePercent | None = None
     regular_payment: Money | None = None
-    pdn: Ratio | None = None
+    pdn: PdnRatio | None = None
 
 
 class Application(BaseModel):
@@ -149,10 +157,10 @@ class RiskDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Annotated[str, Field(pattern=r"^(approve|decline)$")]
-    reason: str = Field(min_length=3, max_length=1000)
+    reason: Reason = Field(min_length=3, max_length=1000, description="Why, in words; kept in the history")
 
 
 class WithdrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str | None = Field(None, max_length=1000)
+    reason: PlainText | None = Field(None, max_length=1000)

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.money import Money
+from schemas.text import Name, PlainText
 
 ManagerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", examples=["MGR-0042"])]
 ScopeId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", examples=["MSK-01"])]
@@ -31,11 +32,11 @@ class ManagerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: ManagerId
-    name: str = Field(min_length=1, max_length=200, examples=["Ivanova A. P."])
+    name: Name = Field(min_length=1, max_length=200, examples=["Ivanova A. P."])
     channel: ManagerChannel
     branch_id: ScopeId | None = None
     partner_id: ScopeId | None = None
-    specialisation: str | None = Field(None, max_length=100, examples=["consumer"])
+    specialisation: PlainText | None = Field(None, max_length=100, examples=["consumer"])
     segment: Segment | None = None
 
     @model_validator(mode="after")

@@ -6,9 +6,14 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from schemas.money import PositiveMoney, RatePercent, Ratio
+from schemas.text import Name, PlainText
+from scoring import DEFAULT_MASTER_SCALE
+
+#: Grades a price may be set for: the bank's master scale, and its default grade.
+GRADES = (*DEFAULT_MASTER_SCALE.grades, DEFAULT_MASTER_SCALE.default_grade)
 
 ProductCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["consumer"])]
 
@@ -31,8 +36,8 @@ class DocumentType(StrEnum):
 class ProductFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, examples=["Потребительский кредит"])
-    description: str = Field("", max_length=2000)
+    name: Name = Field(min_length=1, max_length=200, examples=["Потребительский кредит"])
+    description: PlainText = Field("", max_length=2000)
     min_amount: PositiveMoney
     max_amount: PositiveMoney
     min_term_months: int = Field(ge=1, le=600)
@@ -50,17 +55,62 @@ class ProductFields(BaseModel):
     required_documents: list[DocumentType] = Field(min_length=1)
     active: bool = True
 
-    @model_validator(mode="after")
-    def _limits_are_ordered(self) -> ProductFields:
-        if self.min_amount > self.max_amount:
-            raise ValueError("min_amount exceeds max_amount")
-        if self.min_term_months > self.max_term_months:
-            raise ValueError("min_term_months exceeds max_term_months")
-        if self.min_age > self.max_age:
-            raise ValueError("min_age exceeds max_age")
-        if DocumentType.PASSPORT not in self.required_documents:
+    # Cross-field rules are checked on the later field, so the error points at it
+    # (#/max_amount), not at the whole body.
+    @field_validator("max_amount")
+    @classmethod
+    def _amounts_ordered(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        low = info.data.get("min_amount")
+        if low is not None and low > value:
+            raise ValueError(f"must be at least min_amount ({low})")
+        return value
+
+    @field_validator("max_term_months")
+    @classmethod
+    def _terms_ordered(cls, value: int, info: ValidationInfo) -> int:
+        low = info.data.get("min_term_months")
+        if low is not None and low > value:
+            raise ValueError(f"must be at least min_term_months ({low})")
+        return value
+
+    @field_validator("max_age")
+    @classmethod
+    def _ages_ordered(cls, value: int, info: ValidationInfo) -> int:
+        low = info.data.get("min_age")
+        if low is not None and low > value:
+            raise ValueError(f"must be at least min_age ({low})")
+        return value
+
+    @field_validator("rate_by_grade")
+    @classmethod
+    def _grades_on_the_master_scale(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        unknown = sorted(set(value) - set(GRADES))
+        if unknown:
+            raise ValueError(f"grades {unknown} are not on the master scale ({', '.join(GRADES)})")
+        return value
+
+    @field_validator("pdn_limit")
+    @classmethod
+    def _pdn_limit_in_range(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value <= Decimal(2):
+            raise ValueError("a PDN limit is a ratio above 0 and at most 2 (e.g. 0.5)")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_once(cls, value: list[Channel]) -> list[Channel]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a channel twice")
+        return value
+
+    @field_validator("required_documents")
+    @classmethod
+    def _documents_once_with_passport(cls, value: list[DocumentType]) -> list[DocumentType]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a document twice")
+        if DocumentType.PASSPORT not in value:
             raise ValueError("every programme requires a passport")
-        return self
+        return value
 
     def rate_for(self, grade: str | None) -> Decimal:
         if grade is not None and grade in self.rate_by_grade:

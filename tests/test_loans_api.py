@@ -35,7 +35,8 @@ def managers(client: TestClient, admin) -> None:
     add_manager(client, admin, "M-P01", partner="P01", segment="pos")
 
 
-def _loan(client, headers, loan_id, as_of: date) -> dict:
+def _loan(client, headers, loan_id, as_of: date, clock: Clock) -> dict:
+    clock.day = max(clock.day, as_of)  # the book has no state after the business date
     r = client.get(f"/v1/loans/{loan_id}", headers=headers, params={"as_of": str(as_of)})
     assert r.status_code == 200, r.text
     return r.json()
@@ -57,7 +58,7 @@ def test_branch_loan_repaid_then_ninety_plus(client: TestClient, clock: Clock, m
                         json={"amount": loan["schedule"][k]["payment"], "paid_on": str(dues[k])})
         assert r.status_code == 201, r.text
         assert r.json()["days_past_due"] == 0
-    state = _loan(client, branch_a, loan["id"], dues[1])
+    state = _loan(client, branch_a, loan["id"], dues[1], clock)
     assert [i["status"] for i in state["schedule"][:2]] == ["paid", "paid"]
     assert Decimal(state["paid_total"]) == sum(Decimal(loan["schedule"][k]["payment"]) for k in (0, 1))
     assert not state["first_payment_default"]
@@ -66,9 +67,10 @@ def test_branch_loan_repaid_then_ninety_plus(client: TestClient, clock: Clock, m
     expect = [(0, "current", "active"), (1, "1-30", "active"), (30, "1-30", "active"), (31, "31-60", "active"),
               (61, "61-90", "active"), (90, "61-90", "active"), (91, "90+", "problem")]
     for days, bucket, status in expect:
-        s = _loan(client, branch_a, loan["id"], missed + timedelta(days=days))
+        s = _loan(client, branch_a, loan["id"], missed + timedelta(days=days), clock)
         assert (s["days_past_due"], s["bucket"], s["status"]) == (days, bucket, status), days
     late = missed + timedelta(days=120)
+    clock.day = late
     listed = client.get("/v1/loans", headers=branch_a, params={"bucket": "90+", "as_of": str(late)}).json()
     assert [x["id"] for x in listed["items"]] == [loan["id"]]
     # The risk officer's portfolio agrees.
@@ -81,12 +83,13 @@ def test_partner_loan_first_payment_default(client: TestClient, clock: Clock, ma
     body = application_body("M-P01", product="pos_installment", amount="45000", term=10, passport="4600 222333")
     loan = to_loan(client, partner_a, risk, body)
     first = date.fromisoformat(loan["schedule"][0]["due_date"])
-    assert not _loan(client, partner_a, loan["id"], first + timedelta(days=29))["first_payment_default"]
-    s = _loan(client, partner_a, loan["id"], first + timedelta(days=30))
+    assert not _loan(client, partner_a, loan["id"], first + timedelta(days=29), clock)["first_payment_default"]
+    s = _loan(client, partner_a, loan["id"], first + timedelta(days=30), clock)
     assert s["first_payment_default"] and s["days_past_due"] == 30
-    s = _loan(client, partner_a, loan["id"], first + timedelta(days=91))
+    s = _loan(client, partner_a, loan["id"], first + timedelta(days=91), clock)
     assert s["status"] == "problem" and s["bucket"] == "90+"
     assert Decimal(s["overdue_total"]) == sum(Decimal(i["payment"]) for i in s["schedule"] if date.fromisoformat(i["due_date"]) < first + timedelta(days=91))
+    clock.day = first + timedelta(days=91)
     p = client.get("/v1/managers/M-P01/portfolio", headers=risk, params={"as_of": str(first + timedelta(days=91))}).json()
     assert p["fpd_rate"] == 1.0 and p["problem_loans"]["count"] == 1
     assert p["vintages"][0]["fpd_count"] == 1

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from app import loanmath
 from app.applications import documents as docs
 from app.applications import repository
-from app.applications.states import OUTCOME_STATUS, TRANSITIONS, allowed
+from app.applications.states import OUTCOME_STATUS, PHRASES, TRANSITIONS, allowed
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.audit import service as audit
 from app.core.clock import utcnow
@@ -50,11 +50,14 @@ def channel_of(principal: Principal) -> str:
     return "pos" if principal.role is Role.PARTNER else "branch"
 
 
-def _document_errors(problems: list[docs.DocumentProblem]) -> None:
+def _document_errors(problems: list[docs.DocumentProblem], *, within: str = "#/documents/{index}/") -> None:
+    """422 naming each bad field; ``within`` says where the documents sit in the body."""
     if problems:
         raise Unprocessable(
             f"{len(problems)} invalid document field(s)",
-            errors=[{"pointer": f"#/documents/{p.index}/{p.field}", "detail": p.detail} for p in problems],
+            errors=[
+                {"pointer": within.format(index=p.index) + p.field, "detail": p.detail} for p in problems
+            ],
         )
 
 
@@ -105,7 +108,7 @@ def transition(
 ) -> None:
     current = ApplicationStatus(row.status)
     if not allowed(action, current):
-        raise Conflict(f"Cannot {action.replace('_', ' ')} an application that is {current.value}.")
+        raise Conflict(f"Cannot {PHRASES[action]} an application that is {current.value}.")
     target = to or TRANSITIONS[action][1]
     assert target is not None
     row.status = target.value
@@ -136,6 +139,7 @@ def file(*, conn: Connection, body: ApplicationCreate, ctx: Context) -> Applicat
     product = products.product_of(found._mapping)
     channel = channel_of(principal)
     _check_product_limits(product, body, channel)
+    _check_borrower(body, ctx.today)
     given = _given(body.documents)
     _document_errors(
         docs.invalid_documents(
@@ -263,7 +267,9 @@ _NOT_ASSESSED: dict[str, Any] = dict.fromkeys(
 
 def _check_product_limits(product: Product, body: ApplicationCreate, channel: str) -> None:
     errors = []
-    if channel not in {c.value for c in product.channels} or not product.active:
+    if not product.active:
+        errors.append({"pointer": "#/product_code", "detail": f"{product.code} is inactive: it takes no applications"})
+    elif channel not in {c.value for c in product.channels}:
         errors.append(
             {
                 "pointer": "#/product_code",
@@ -286,6 +292,30 @@ def _check_product_limits(product: Product, body: ApplicationCreate, channel: st
         )
     if errors:
         raise Unprocessable("the application does not fit the programme", errors=errors)
+
+
+def _check_borrower(body: ApplicationCreate, today: date) -> None:
+    """Facts about the borrower that no document can fix: born, and employed only since 14."""
+    b = body.borrower
+    if b.birth_date > today:
+        raise Unprocessable(
+            "the borrower's birth date is in the future",
+            errors=[{"pointer": "#/borrower/birth_date", "detail": "in the future"}],
+        )
+    working_months = max(0, (age_on(b.birth_date, today) - MIN_WORKING_AGE) * 12)
+    if b.employment_months > working_months:
+        raise Unprocessable(
+            "employment_months exceeds the borrower's working life",
+            errors=[{
+                "pointer": "#/borrower/employment_months",
+                "detail": f"at most {working_months} months for a borrower born {b.birth_date} "
+                f"(work from age {MIN_WORKING_AGE})",
+            }],
+        )
+
+
+#: The youngest age at which work is lawful in Russia (Labour Code art. 63, with consent).
+MIN_WORKING_AGE = 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -493,8 +523,8 @@ def add_document(*, session: Session, application_id: int, document: DocumentIn,
             birth_date=row.birth_date,
             passport_number=row.passport_number,
             today=ctx.today,
-            first_index=0,
-        )
+        ),
+        within="#/",  # the body is the one document
     )
     session.add(
         ApplicationDocumentRow(

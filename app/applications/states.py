@@ -18,6 +18,17 @@ TRANSITIONS: dict[str, tuple[frozenset[S], S | None]] = {
     ),
 }
 
+#: What each action does, as a sentence can say it: "Cannot <phrase> an application that is ...".
+PHRASES = {
+    "evaluate": "assess",
+    "risk_approve": "approve",
+    "risk_decline": "decline",
+    "issue_contract": "issue a contract for",
+    "sign": "sign",
+    "disburse": "disburse",
+    "withdraw": "withdraw",
+}
+
 OUTCOME_STATUS = {"approve": S.APPROVED, "decline": S.DECLINED, "refer": S.REFERRED}
 
 

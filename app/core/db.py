@@ -2,7 +2,8 @@
 
 SQLite gets WAL, a busy timeout and foreign keys on every connection; PostgreSQL goes
 through psycopg 3 with a pool as large as the worker thread pool, so no request waits
-for a connection while a thread is free.
+for a connection while a thread is free. Both engines hide bound values in their errors
+(``hide_parameters``): a failed statement's values are a borrower's personal data.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def make_engine(settings: Settings) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": settings.sqlite_busy_timeout_ms / 1000},
+            hide_parameters=True,
             **pool_args,
         )
         busy_ms = settings.sqlite_busy_timeout_ms
@@ -73,7 +75,12 @@ def make_engine(settings: Settings) -> Engine:
         max_overflow=10,
         pool_pre_ping=True,
         pool_timeout=settings.db_connect_timeout_seconds,
-        connect_args={"connect_timeout": settings.db_connect_timeout_seconds},
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_seconds,
+            # the server must not write a failed statement's values to its log either
+            "options": "-c log_parameter_max_length_on_error=0",
+        },
+        hide_parameters=True,
     )
 
 

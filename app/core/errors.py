@@ -7,6 +7,7 @@ classes feed ``responses=`` (see :func:`problem_responses`) so the contract list
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -151,6 +152,40 @@ def _request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
+def describe_exception(exc: BaseException) -> dict[str, Any]:
+    """An exception as the logs may carry it: its types and its stack, never its messages.
+
+    Messages of database and validation errors quote the values that failed (a passport,
+    a name, a phone): those must not reach a log. The types, the SQLSTATE and the frames
+    are enough to find the bug; the request id ties the line to the request.
+    """
+    chain: list[str] = []
+    seen: BaseException | None = exc
+    sqlstate = None
+    while seen is not None and len(chain) < 5:
+        chain.append(f"{type(seen).__module__}.{type(seen).__qualname__}")
+        orig = getattr(seen, "orig", None)
+        sqlstate = sqlstate or getattr(orig, "sqlstate", None) or getattr(seen, "sqlstate", None)
+        seen = seen.__cause__ or seen.__context__
+    frames = traceback.extract_tb(exc.__traceback__)[-12:]
+    return {
+        "error": " <- ".join(chain),
+        "sqlstate": sqlstate,
+        "stack": [f"{f.filename}:{f.lineno} {f.name}" for f in frames],
+    }
+
+
+def log_unexpected(exc: BaseException, request_id: str | None) -> None:
+    log.error("unhandled error (request %s)", request_id, extra=describe_exception(exc))
+
+
+def internal_error_body(request_id: str | None, instance: str | None = None) -> dict[str, Any]:
+    return problem_body(
+        500, "An unexpected error occurred; it has been logged.", slug="internal-error",
+        title="Internal server error", instance=instance, correlation_id=request_id,
+    )
+
+
 def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
@@ -203,7 +238,7 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
         )
 
     async def on_database_down(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", type(exc).__name__)
+        log.warning("database unavailable (request %s)", _request_id(request), extra=describe_exception(exc))
         return problem_response(
             503, "The database is unreachable; retry shortly.", slug="database-unavailable",
             title="Service temporarily unavailable", instance=request.url.path,
@@ -219,10 +254,9 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         rid = _request_id(request)
-        log.error("unhandled error %s (request %s)", type(exc).__name__, rid, exc_info=exc)
-        return problem_response(
-            500, "An unexpected error occurred; it has been logged.", slug="internal-error",
-            title="Internal server error", instance=request.url.path, correlation_id=rid,
+        log_unexpected(exc, rid)
+        return JSONResponse(
+            internal_error_body(rid, request.url.path), status_code=500, media_type=PROBLEM_JSON
         )
 
     app.add_exception_handler(ProblemError, on_problem)
@@ -231,7 +265,9 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     app.add_exception_handler(DBAPIError, on_dbapi)
     app.add_exception_handler(PoolTimeoutError, on_database_down)
     app.add_exception_handler(OverflowError, on_overflow)
-    app.add_exception_handler(Exception, on_unexpected)
+    # Any other exception is answered by the request middleware (app.core.observability),
+    # which, unlike Starlette's outermost error layer, does not re-raise it afterwards: a
+    # re-raised error makes the server drop the client's keep-alive connection.
 
 
 _DESCRIPTIONS = {

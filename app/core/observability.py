@@ -19,7 +19,7 @@ from fastapi import HTTPException
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import problem_body
+from app.core.errors import internal_error_body, log_unexpected, problem_body
 
 access_log = logging.getLogger("app.access")
 
@@ -156,19 +156,28 @@ class RequestContextMiddleware:
         except HTTPException as exc:
             if exc.status_code != 413 or started:
                 raise
+            status = 413
+            await self._too_large(send, rid_header)
+        except Exception as exc:  # noqa: BLE001 - every error becomes a logged 500, never a dropped connection
+            log_unexpected(exc, request_id)
             if not started:
-                status = 413
-                await self._too_large(send, rid_header)
+                status = 500
+                await self._send_problem(send, rid_header, 500, internal_error_body(request_id, scope.get("path")))
         finally:
             self._observe(scope, status, start, request_id)
 
     async def _too_large(self, send: Send, rid_header: tuple[bytes, bytes]) -> None:
-        body = json.dumps(problem_body(
+        await self._send_problem(send, rid_header, 413, problem_body(
             413, f"The request body exceeds {self.max_body_bytes} bytes.",
             title="Request body too large", slug="payload-too-large",
-        )).encode()
+        ))
+
+    async def _send_problem(
+        self, send: Send, rid_header: tuple[bytes, bytes], status: int, problem: dict[str, Any]
+    ) -> None:
+        body = json.dumps(problem).encode()
         await send({
-            "type": "http.response.start", "status": 413,
+            "type": "http.response.start", "status": status,
             "headers": [(b"content-type", b"application/problem+json"),
                         (b"content-length", str(len(body)).encode()), rid_header],
         })

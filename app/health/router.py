@@ -9,10 +9,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.core.db import database_answers
 from app.core.errors import Unavailable, problem_responses
-from app.deps import EngineDep, MetricsRegistry, SettingsDep
+from app.deps import EngineDep, MetricsRegistry, ServiceRoute, SettingsDep
 from schemas.health import Health, Readiness
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=ServiceRoute)
 
 
 @router.get("/healthz", summary="The process is alive (touches no database)")

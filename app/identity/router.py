@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.core.errors import problem_responses
-from app.deps import Caller
+from app.deps import Caller, ServiceRoute
 from schemas.identity import Me
 
-router = APIRouter(prefix="/v1", tags=["identity"])
+router = APIRouter(prefix="/v1", tags=["identity"], route_class=ServiceRoute)
 
 
 @router.get("/me", summary="The calling key's role and scope", responses=problem_responses(401, 429, 503))

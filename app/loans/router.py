@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.core.errors import problem_responses
 from app.deps import (
+    AsOf,
     Filer,
     Idempotency,
     IdPath,
@@ -45,10 +45,9 @@ def get_loan(
     loan_id: IdPath,
     principal: Reader,
     session: ReadSession,
-    day: Today,
-    as_of: Annotated[date | None, Query(description="Defaults to the business date")] = None,
+    as_of: AsOf,
 ) -> Loan:
-    return service.get(session=session, loan_id=loan_id, principal=principal, as_of=as_of or day)
+    return service.get(session=session, loan_id=loan_id, principal=principal, as_of=as_of)
 
 
 @router.post(
@@ -67,12 +66,11 @@ def pay(
 def list_loans(
     principal: Reader,
     session: ReadSession,
-    day: Today,
+    as_of: AsOf,
     page: PageParams,
     manager_id: Annotated[str | None, Query(max_length=64)] = None,
     status: LoanStatus | None = None,
     bucket: Bucket | None = None,
-    as_of: date | None = None,
 ) -> LoanPage:
     items, next_cursor = service.summaries(
         session=session,
@@ -81,7 +79,7 @@ def list_loans(
         manager_id=manager_id,
         status=status.value if status else None,
         bucket=bucket.value if bucket else None,
-        as_of=as_of or day,
+        as_of=as_of,
     )
     return LoanPage(items=items, next_cursor=next_cursor)
 

@@ -7,21 +7,20 @@ accepts it (no cross-site request can ride on it).
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.errors import NotFound
 from app.core.security import Principal, bearer_key
-from app.deps import ReadSession, Today, principal_for_key
+from app.deps import AsOf, ReadSession, ServiceRoute, principal_for_key
 from app.risk import dashboard, service
 from schemas.identity import Role
 
-router = APIRouter(tags=["dashboard"])
+router = APIRouter(tags=["dashboard"], route_class=ServiceRoute)
 COOKIE = "loans_dashboard_key"
 ALLOWED = {Role.RISK_OFFICER, Role.ADMIN}
 _HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
@@ -57,12 +56,12 @@ def _caller(viewer: tuple[Principal | None, bool]) -> tuple[Principal | None, HT
     responses={200: _HTML, 401: _HTML, 403: _HTML},
 )
 def show_dashboard(
-    viewer: Viewer, session: ReadSession, day: Today, as_of: Annotated[date | None, Query()] = None
+    viewer: Viewer, session: ReadSession, as_of: AsOf
 ) -> Response:
     _, refusal = _caller(viewer)
     if refusal is not None:
         return refusal
-    flags, extra = service.manager_flags(session=session, as_of=as_of or day)
+    flags, extra = service.manager_flags(session=session, as_of=as_of)
     return HTMLResponse(dashboard.dashboard_page(flags, extra.get("report")))  # type: ignore[arg-type]
 
 
@@ -76,14 +75,13 @@ def show_portfolio(
     viewer: Viewer,
     manager_id: str,
     session: ReadSession,
-    day: Today,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: AsOf,
 ) -> Response:
     principal, refusal = _caller(viewer)
     if refusal is not None or principal is None:
         return refusal or HTMLResponse("", status_code=401)
     try:
-        p = service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of or day)
+        p = service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of)
     except NotFound as exc:
         return HTMLResponse(dashboard.page("Not found", f"<h1>{escape(exc.detail)}</h1>"), status_code=404)
     return HTMLResponse(dashboard.portfolio_page(p))

@@ -170,8 +170,13 @@ def issued_by_period(
     return {(m, p): v for m, p, v in session.exec(query).all()}
 
 
-def plans(session: Session, *, manager_id: str | None) -> list[ManagerPlanRow]:
-    query = select(ManagerPlanRow).order_by(col(ManagerPlanRow.manager_id), col(ManagerPlanRow.period))
+def plans(session: Session, *, manager_id: str | None, up_to: str) -> list[ManagerPlanRow]:
+    """Plans of months up to ``up_to`` (YYYY-MM): a later month's plan did not exist yet."""
+    query = (
+        select(ManagerPlanRow)
+        .where(col(ManagerPlanRow.period) <= up_to)
+        .order_by(col(ManagerPlanRow.manager_id), col(ManagerPlanRow.period))
+    )
     if manager_id is not None:
         query = query.where(ManagerPlanRow.manager_id == manager_id)
     return list(session.exec(query).all())

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from app.core.errors import problem_responses
-from app.deps import ManagerPath, ReadSession, ServiceRoute, Today, WriteSession
+from app.deps import AsOf, ManagerPath, ReadSession, ServiceRoute, Today, WriteSession
 from app.deps import RiskOfficer as RiskReader
 from app.risk import service
 from schemas.managers import PlanFulfilment, PlanSet
 from schemas.portfolio import ManagerFlags, Portfolio
 
 router = APIRouter(prefix="/v1", tags=["risk"], route_class=ServiceRoute)
-AsOf = Annotated[date | None, Query(description="Defaults to today")]
 
 
 @router.get(
@@ -24,9 +22,9 @@ AsOf = Annotated[date | None, Query(description="Defaults to today")]
     responses=problem_responses(401, 403, 404, 422, 429, 503),
 )
 def get_portfolio(
-    manager_id: ManagerPath, principal: RiskReader, session: ReadSession, day: Today, as_of: AsOf = None
+    manager_id: ManagerPath, principal: RiskReader, session: ReadSession, as_of: AsOf
 ) -> Portfolio:
-    return service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of or day)
+    return service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of)
 
 
 @router.put(
@@ -49,8 +47,8 @@ def manager_flags(
     _: RiskReader,
     session: ReadSession,
     day: Today,
-    as_of: AsOf = None,
+    as_of: AsOf,
     fdr: Annotated[float, Query(gt=0, le=0.5, description="False discovery rate")] = 0.05,
     min_expected: Annotated[float, Query(ge=1, le=1000)] = 5.0,
 ) -> ManagerFlags:
-    return service.manager_flags(session=session, as_of=as_of or day, fdr=fdr, min_expected=min_expected)[0]
+    return service.manager_flags(session=session, as_of=as_of, fdr=fdr, min_expected=min_expected)[0]

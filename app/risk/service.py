@@ -28,7 +28,7 @@ def _money(kop: int) -> Decimal:
 def _fulfilment(session: Session, manager_id: str | None, as_of: date) -> dict[str, list[PlanFulfilment]]:
     issued = issued_by_period(session, manager_id=manager_id, up_to=as_of)
     out: dict[str, list[PlanFulfilment]] = defaultdict(list)
-    for plan in plans(session, manager_id=manager_id):
+    for plan in plans(session, manager_id=manager_id, up_to=as_of.strftime("%Y-%m")):
         done = issued.get((plan.manager_id, plan.period), Decimal("0.00"))
         ratio = None if plan.volume == 0 else format((done / plan.volume).quantize(Decimal("0.0001")), "f")
         out[plan.manager_id].append(
