@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.apikeys import web_session
 from app.apikeys.service import principal_for
 from app.core import idempotency
 from app.core.config import Settings
@@ -180,6 +181,37 @@ RiskOfficer = Annotated[Principal, require(Role.RISK_OFFICER, Role.ADMIN)]
 
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id the API returned")]
 ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+
+# -- the dashboard's viewer ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who looks at a dashboard page: by a Bearer key (scripts) or a signed-in session.
+
+    ``csrf`` is the session's token for its sign-out form (None for a Bearer key);
+    ``presented`` says whether any credential came, so a page can say "sign in again".
+    """
+
+    principal: Principal | None
+    csrf: str | None
+    presented: bool
+
+
+async def _viewer(request: Request, session: ReadSession) -> Viewer:
+    key = bearer_key(request.headers.get("authorization"))
+    if key:
+        return Viewer(await principal_for_key(request, key), None, True)
+    token = request.cookies.get(web_session.COOKIE, "")
+    if token:
+        found = await run_in_threadpool(web_session.session_principal, session, token)
+        if found is not None:
+            return Viewer(found[0], found[1], True)
+    return Viewer(None, None, bool(token))
+
+
+DashboardViewer = Annotated[Viewer, Depends(_viewer)]
 
 
 # -- the business day and the service context ----------------------------------------------

@@ -1,6 +1,7 @@
 """Every table model, imported in one place so Alembic and the tests see the full schema."""
 
 from app.apikeys.table import ApiKey
+from app.apikeys.web_session import DashboardSession
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.audit.table import AuditEvent
 from app.core.idempotency import IdempotencyRecord
@@ -14,6 +15,7 @@ __all__ = [
     "ApplicationEventRow",
     "ApplicationRow",
     "AuditEvent",
+    "DashboardSession",
     "IdempotencyRecord",
     "LoanInstalmentRow",
     "LoanPaymentRow",

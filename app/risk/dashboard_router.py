@@ -1,109 +1,153 @@
-"""``/dashboard``: the risk officers' page, behind the same API keys.
+"""``/dashboard``: the risk officers' pages, behind the same API keys.
 
-A browser cannot send a Bearer header by itself, so the sign-in form stores the key in an
-HttpOnly, SameSite=Strict cookie that only the dashboard pages read; the ``/v1`` API never
-accepts it (no cross-site request can ride on it).
+A browser cannot send a Bearer header by itself, so the sign-in form trades a key for a
+server-side session (``app.apikeys.web_session``): the cookie holds an opaque token, never
+the key. The sign-in form is protected against cross-site requests by a double-submit
+token, sign-out by the session's own token; the ``/v1`` API never accepts the cookie.
+A Bearer header works here too, for scripts.
 """
 
 from __future__ import annotations
 
-from html import escape
-from typing import Annotated
-from urllib.parse import parse_qs
+import hmac
+import secrets
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.apikeys import web_session
+from app.apikeys.service import principal_for
 from app.core.errors import NotFound
-from app.core.security import Principal, bearer_key
-from app.deps import AsOf, ReadSession, ServiceRoute, principal_for_key
-from app.risk import dashboard, service
+from app.core.templates import render
+from app.deps import AsOf, DashboardViewer, ReadSession, ServiceRoute, Viewer, WriteSession
+from app.risk import service
+from app.risk.funnel_plot import funnel_plot
 from schemas.identity import Role
 
 router = APIRouter(tags=["dashboard"], route_class=ServiceRoute)
-COOKIE = "loans_dashboard_key"
+CSRF_COOKIE = "loans_dashboard_csrf"
 ALLOWED = {Role.RISK_OFFICER, Role.ADMIN}
-_HTML = {"content": {"text/html": {"schema": {"type": "string"}}}}
+_HTML: dict[str, Any] = {"content": {"text/html": {"schema": {"type": "string"}}}}
+_PAGES: dict[int | str, dict[str, Any]] = {200: _HTML, 401: _HTML, 403: _HTML}
 
 
-async def _viewer(request: Request) -> tuple[Principal | None, bool]:
-    key = bearer_key(request.headers.get("authorization")) or request.cookies.get(COOKIE, "")
-    return (await principal_for_key(request, key) if key else None), bool(key)
+def _signin(request: Request, message: str = "", status: int = 401) -> HTMLResponse:
+    csrf = secrets.token_urlsafe(24)
+    response = HTMLResponse(
+        render("signin.html", title="Risk dashboard: sign in", message=message, csrf_token=csrf,
+               hours=int(web_session.LIFETIME.total_seconds() // 3600)),
+        status_code=status,
+        headers={"WWW-Authenticate": 'Bearer realm="loans"'} if status == 401 else None,
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_https(request),
+                        max_age=3600, path="/dashboard")
+    return response
 
 
-Viewer = Annotated[tuple[Principal | None, bool], Depends(_viewer)]
+def _https(request: Request) -> bool:
+    return request.url.scheme == "https"
 
 
-def _caller(viewer: tuple[Principal | None, bool]) -> tuple[Principal | None, HTMLResponse | None]:
-    principal, key = viewer
-    if principal is None:
-        return None, HTMLResponse(
-            dashboard.login_page("Sign in with an API key." if key else ""),
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer realm="loans"'},
+def _refusal(request: Request, viewer: Viewer) -> HTMLResponse | None:
+    if viewer.principal is None:
+        return _signin(request, "The session ended or the key is unknown; sign in again." if viewer.presented else "")
+    if viewer.principal.role not in ALLOWED:
+        return HTMLResponse(
+            render("message.html", title="Forbidden", heading="Risk officers and admins only", detail=""),
+            status_code=403,
         )
-    if principal.role not in ALLOWED:
-        return None, HTMLResponse(
-            dashboard.page("Forbidden", "<h1>Risk officers and admins only</h1>"), status_code=403
-        )
-    return principal, None
+    return None
+
+
+def _page(viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render(template, viewer=viewer.principal, csrf_token=viewer.csrf, **context))
 
 
 @router.get(
     "/dashboard",
     summary="Risk dashboard: funnel plot and flagged managers (HTML)",
     response_class=HTMLResponse,
-    responses={200: _HTML, 401: _HTML, 403: _HTML},
+    responses=_PAGES,
 )
-def show_dashboard(
-    viewer: Viewer, session: ReadSession, as_of: AsOf
-) -> Response:
-    _, refusal = _caller(viewer)
+def show_dashboard(request: Request, viewer: DashboardViewer, session: ReadSession, as_of: AsOf) -> Response:
+    refusal = _refusal(request, viewer)
     if refusal is not None:
         return refusal
     flags, extra = service.manager_flags(session=session, as_of=as_of)
-    return HTMLResponse(dashboard.dashboard_page(flags, extra.get("report")))  # type: ignore[arg-type]
+    report = extra.get("report")
+    plot = funnel_plot(report) if report is not None else None  # type: ignore[arg-type]
+    return _page(viewer, "dashboard.html", title="Risk dashboard", flags=flags, plot=plot)
 
 
 @router.get(
     "/dashboard/managers/{manager_id}",
     summary="A manager's portfolio (HTML)",
     response_class=HTMLResponse,
-    responses={200: _HTML, 401: _HTML, 403: _HTML, 404: _HTML},
+    responses={**_PAGES, 404: _HTML},
 )
 def show_portfolio(
-    viewer: Viewer,
-    manager_id: str,
-    session: ReadSession,
-    as_of: AsOf,
+    request: Request, viewer: DashboardViewer, manager_id: str, session: ReadSession, as_of: AsOf
 ) -> Response:
-    principal, refusal = _caller(viewer)
-    if refusal is not None or principal is None:
+    refusal = _refusal(request, viewer)
+    if refusal is not None or viewer.principal is None:
         return refusal or HTMLResponse("", status_code=401)
     try:
-        p = service.portfolio(session=session, manager_id=manager_id, principal=principal, as_of=as_of)
+        p = service.portfolio(session=session, manager_id=manager_id, principal=viewer.principal, as_of=as_of)
     except NotFound as exc:
-        return HTMLResponse(dashboard.page("Not found", f"<h1>{escape(exc.detail)}</h1>"), status_code=404)
-    return HTMLResponse(dashboard.portfolio_page(p))
-
-
-@router.post("/dashboard/login", include_in_schema=False)
-async def login(request: Request) -> Response:
-    form = parse_qs((await request.body()).decode("utf-8", "replace"))
-    key = (form.get("key") or [""])[0].strip()
-    principal = await principal_for_key(request, key) if key else None
-    if principal is None or principal.role not in ALLOWED:
         return HTMLResponse(
-            dashboard.login_page("That key is unknown, revoked or not a risk officer's."), status_code=401
+            render("message.html", title="Not found", heading="Not found", detail=exc.detail), status_code=404
         )
+    return _page(viewer, "portfolio.html", title=f"Portfolio {p.manager_id}", p=p)
+
+
+@router.post(
+    "/dashboard/login",
+    summary="Sign in to the dashboard with an API key (HTML form); opens a server-side session",
+    response_class=HTMLResponse,
+    status_code=303,
+    responses={303: {"description": "Signed in: to /dashboard, with the session cookie"}, 401: _HTML, 403: _HTML},
+)
+def login(
+    request: Request,
+    session: WriteSession,
+    key: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form(max_length=100)],
+) -> Response:
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
+        return _signin(request, "The sign-in form expired or came from another site; sign in again.", status=403)
+    principal = principal_for(session, key.strip())
+    if principal is None or principal.role not in ALLOWED:
+        return _signin(request, "That key is unknown, revoked or not a risk officer's.")
+    token, _ = web_session.open_session(session, principal)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(
-        COOKIE,
-        key,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        max_age=8 * 3600,
-        path="/dashboard",
+        web_session.COOKIE, token, httponly=True, samesite="strict", secure=_https(request),
+        max_age=int(web_session.LIFETIME.total_seconds()), path="/dashboard",
     )
+    response.delete_cookie(CSRF_COOKIE, path="/dashboard")
+    return response
+
+
+@router.post(
+    "/dashboard/logout",
+    summary="Sign out of the dashboard (HTML form); ends the session",
+    response_class=HTMLResponse,
+    status_code=303,
+    responses={303: {"description": "Signed out: to the sign-in page"}, 403: _HTML},
+)
+def logout(
+    request: Request, viewer: DashboardViewer, session: WriteSession, csrf_token: Annotated[str, Form(max_length=100)]
+) -> Response:
+    token = request.cookies.get(web_session.COOKIE, "")
+    if viewer.csrf is None or not hmac.compare_digest(viewer.csrf.encode(), csrf_token.encode()):
+        return HTMLResponse(
+            render("message.html", title="Forbidden", heading="Sign-out refused",
+                   detail="The form did not come from your session."),
+            status_code=403,
+        )
+    web_session.end_session(session, token)
+    response = RedirectResponse("/dashboard", status_code=303)
+    response.delete_cookie(web_session.COOKIE, path="/dashboard")
     return response
