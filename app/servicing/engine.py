@@ -1,0 +1,568 @@
+"""The servicing engine: replay a loan's history, day by day, to its state on a date.
+
+One rule for every reader, as Federal Law 353-FZ reads (docs/servicing.md):
+
+* interest accrues to the day on the principal actually outstanding (art. 11: the
+  borrower pays interest for the time the money was used); an instalment's interest is
+  what accrued in its period, so a loan paid on time pays exactly its schedule;
+* money received pays what is due in the legal order (art. 5 part 20, as amended by
+  607-FZ from 1 July 2024): overdue interest, overdue principal, interest of the current
+  period, principal of the current period, the penalty, other payments (fees); anything
+  beyond is an advance held on the loan for the next due dates, never silently an early
+  repayment;
+* an early repayment happens on the borrower's application, on its date: interest to the
+  day, then principal, and the rest of the schedule is recomputed (reduce term or
+  payment) as a new revision with its own PSK, or the loan closes;
+* the penalty accrues day by day on the overdue amount (art. 5 part 21);
+* credit holidays (art. 6.1-2) defer the instalments of their months, and the interest of
+  those months, to after the end of the term.
+
+Plain Python on integer kopecks (exact accrual in ``app.servicing.accrual`` units); no web,
+database or validation framework. Invalid input raises :class:`~app.loanmath.LoanMathError`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from app.loanmath import DayCount, EarlyRepaymentMode, LoanMathError, Method, annuity_payment
+from app.loanmath.calendar import add_months
+from app.loanmath.psk import psk
+from app.loanmath.schedule import amortize, schedule_factors
+from app.servicing import accrual
+from app.servicing.delinquency import FPD_DAYS, PROBLEM_DPD, dpd_bucket
+from app.servicing.model import (
+    SPLIT_PARTS,
+    EarlyRepaymentOutcome,
+    EarlyRepaymentRequest,
+    History,
+    Holiday,
+    Instalment,
+    InstalmentState,
+    InstalmentStatus,
+    LoanState,
+    LoanStatus,
+    PenaltyBasis,
+    ReceiptSplit,
+    Revision,
+    Terms,
+)
+
+_CENT = Decimal("0.01")
+
+
+def _kop(value: Decimal | int, name: str, *, positive: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise LoanMathError(f"{name} must be a Decimal (got {type(value).__name__})")
+    dec = Decimal(value)
+    if not dec.is_finite() or dec < 0 or (positive and dec == 0):
+        raise LoanMathError(f"{name} must be {'> 0' if positive else '>= 0'} (got {dec})")
+    scaled = dec.scaleb(2)
+    if scaled != scaled.to_integral_value():
+        raise LoanMathError(f"{name} must be a whole number of kopecks (got {dec})")
+    return int(scaled)
+
+
+def _dec(kop: int) -> Decimal:
+    return Decimal(kop).scaleb(-2).quantize(_CENT)
+
+
+def _day(value: object, name: str) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise LoanMathError(f"{name} must be a datetime.date")
+    return value
+
+
+@dataclass(slots=True)
+class _Row:
+    number: int
+    due: date
+    principal: int
+    fee: int
+    planned_interest: int
+    interest: int = 0  # fixed when the row falls due
+    deferred_interest: int = 0  # interest of holiday months carried to this row
+    processed: bool = False
+    paid_p: int = 0
+    paid_i: int = 0
+    paid_f: int = 0
+    settled_on: date | None = None
+    deferred: bool = False
+    whole_period: bool = True  # on 30/360: the row's period is a whole month
+
+    @property
+    def settled(self) -> bool:
+        return self.processed and (self.paid_p, self.paid_i, self.paid_f) == (self.principal, self.interest, self.fee)
+
+
+@dataclass(slots=True)
+class _Split:
+    ref: int
+    paid_on: date
+    amount: int
+    parts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SPLIT_PARTS, 0))
+
+
+class _Replay:
+    """The loan being replayed; every amount is integer kopecks, accruals in exact units."""
+
+    def __init__(self, terms: Terms, schedule: Sequence[Instalment]) -> None:
+        self.amount = _kop(terms.amount, "amount", positive=True)
+        self.rate = accrual.rate_bp(Decimal(terms.annual_rate))
+        try:
+            self.day_count = DayCount(terms.day_count)
+            self.method = Method(terms.method)
+            self.penalty_basis = PenaltyBasis(terms.penalty_basis)
+        except ValueError as exc:
+            raise LoanMathError(str(exc)) from exc
+        self.penalty_rate = accrual.rate_bp(Decimal(terms.penalty_rate), "penalty_rate")
+        self.annual_rate = Decimal(terms.annual_rate)
+        self.issue = _day(terms.issue_date, "issue_date")
+        self.rows = self._contract_rows(schedule)
+        self.first_due = self.rows[0].due
+        self.first_row: _Row | None = self.rows[0]  # None once a holiday deferred it
+        self.principal = self.amount
+        self.t = self.issue
+        self.period_start = self.issue
+        self.accrued = 0  # interest units accrued since period_start
+        self.carried = 0  # kopecks of interest already due at the next due date (a short early repayment)
+        self.penalty_units = 0
+        self.penalty_paid = 0
+        self.pool: deque[list[int]] = deque()  # advance cash: [split index, kopecks left], oldest first
+        self.splits: list[_Split] = []
+        self.revisions: list[Revision] = []
+        self.outcomes: list[EarlyRepaymentOutcome] = []
+        self.closed_on: date | None = None
+        self.holiday_ends: dict[date, list[int]] = {}  # holiday end -> index of its first deferred row
+        self.revisions.append(self._revision(0, self.issue, "contract", psk_percent=None))
+
+    # -- setup ----------------------------------------------------------------------------
+
+    def _contract_rows(self, schedule: Sequence[Instalment]) -> list[_Row]:
+        if not schedule:
+            raise LoanMathError("the schedule has no instalments")
+        rows: list[_Row] = []
+        prev = self.issue
+        for k, inst in enumerate(schedule, start=1):
+            if inst.number != k:
+                raise LoanMathError(f"instalments must be numbered 1..n in order (got {inst.number} at {k})")
+            due = _day(inst.due_date, "due_date")
+            if due <= prev:
+                raise LoanMathError(f"instalment {k} is due {due}, not after {prev}")
+            prev = due
+            rows.append(
+                _Row(k, due, _kop(inst.principal, "principal"), _kop(inst.fee, "fee"), _kop(inst.interest, "interest"))
+            )
+        if sum(r.principal for r in rows) != self.amount:
+            raise LoanMathError("the instalments' principal must sum to the loan amount")
+        return rows
+
+    # -- accrual ----------------------------------------------------------------------------
+
+    def _overdue_base(self) -> tuple[int, int]:
+        """(overdue principal, overdue interest) of rows already due and not paid."""
+        p = i = 0
+        for r in self.rows:
+            if r.processed and not r.settled:
+                p += r.principal - r.paid_p
+                i += r.interest - r.paid_i
+        return p, i
+
+    def _accrue(self, until: date) -> None:
+        """Accrue interest and penalty over ``[t, until)`` on the bases of the end of ``t``."""
+        if until <= self.t or self.closed_on is not None:
+            self.t = max(self.t, until)
+            return
+        over_p, over_i = self._overdue_base()
+        whole = self.day_count is DayCount.THIRTY_360 and self._whole_period(self.t, until)
+        self.accrued += self._interest_base(over_p) * self.rate * accrual.weight(
+            self.t, until, self.day_count, whole_month=whole
+        )
+        overdue = over_p + over_i
+        if overdue and self.penalty_rate:
+            w = (
+                accrual.actual_weight(self.t, until)
+                if self.penalty_basis is PenaltyBasis.ANNUAL
+                else accrual.daily_weight(self.t, until)
+            )
+            self.penalty_units += overdue * self.penalty_rate * w
+        self.t = until
+
+    def _interest_base(self, overdue_principal: int | None = None) -> int:
+        """Principal that earns interest: all of it, or (a per-day penalty) none that is overdue."""
+        if self.penalty_basis is PenaltyBasis.DAILY:
+            if overdue_principal is None:
+                overdue_principal = self._overdue_base()[0]
+            return self.principal - overdue_principal
+        return self.principal
+
+    def _whole_period(self, start: date, end: date) -> bool:
+        """Whether ``[start, end)`` is a whole scheduled period (30/360 counts it as one month)."""
+        if start != self.period_start:
+            return False
+        nxt = next((r for r in self.rows if not r.processed), None)
+        return nxt is not None and nxt.due == end and nxt.whole_period
+
+    def _penalty_outstanding(self) -> int:
+        return accrual.to_kopecks(self.penalty_units) - self.penalty_paid
+
+    # -- one day ----------------------------------------------------------------------------
+
+    def _fall_due(self, day: date) -> None:
+        for r in self.rows:
+            if not r.processed and r.due == day:
+                r.interest = accrual.to_kopecks(self.accrued) + self.carried + r.deferred_interest
+                self.accrued, self.carried, self.period_start = 0, 0, day
+                r.processed = True
+
+    def _take(self, kind: str, want: int) -> int:
+        """Take up to ``want`` kopecks from the pool (oldest money first), booked as ``kind``."""
+        got = 0
+        while want > got and self.pool:
+            entry = self.pool[0]
+            take = min(entry[1], want - got)
+            entry[1] -= take
+            got += take
+            self.splits[entry[0]].parts[kind] += take
+            if not entry[1]:
+                self.pool.popleft()
+        return got
+
+    def _allocate(self, day: date) -> None:
+        """Apply the pool to what is due, in the legal order (353-FZ art. 5 part 20)."""
+        if not self.pool:
+            return
+        overdue = [r for r in self.rows if r.processed and r.due < day and not r.settled]
+        current = [r for r in self.rows if r.processed and r.due == day and not r.settled]
+        for r in overdue:  # 1) overdue interest, oldest first
+            r.paid_i += self._take("overdue_interest", r.interest - r.paid_i)
+        for r in overdue:  # 2) overdue principal
+            paid = self._take("overdue_principal", r.principal - r.paid_p)
+            r.paid_p += paid
+            self.principal -= paid
+        for r in current:  # 3) interest of the current period
+            r.paid_i += self._take("interest", r.interest - r.paid_i)
+        for r in current:  # 4) principal of the current period
+            paid = self._take("principal", r.principal - r.paid_p)
+            r.paid_p += paid
+            self.principal -= paid
+        owed = self._penalty_outstanding()  # 5) the penalty
+        if owed > 0:
+            self.penalty_paid += self._take("penalty", owed)
+        for r in overdue + current:  # 6) other payments: fees
+            r.paid_f += self._take("fees", r.fee - r.paid_f)
+        for r in overdue + current:
+            if r.settled and r.settled_on is None:
+                r.settled_on = day
+
+    def _maybe_close(self, day: date) -> None:
+        if self.closed_on is not None or self.principal:
+            return
+        if all(r.settled for r in self.rows if r.processed) and self._penalty_outstanding() <= 0:
+            # nothing is owed: rows not yet due carry no principal and no longer fall due
+            self.rows = [r for r in self.rows if r.processed]
+            self.closed_on = day
+
+    # -- early repayment ----------------------------------------------------------------------
+
+    def _early_repayment(self, req: EarlyRepaymentRequest) -> None:
+        day = req.on
+        cash = sum(e[1] for e in self.pool)
+        due_interest = accrual.to_kopecks(self.accrued) + self.carried
+        fees = sum(r.fee - r.paid_f for r in self.rows if r.processed)
+        overdue_p, overdue_i = self._overdue_base()
+        payoff = self.principal + due_interest + overdue_i + self._penalty_outstanding() + fees
+        requested = None if req.amount is None else _kop(req.amount, "early repayment amount", positive=True)
+        budget = cash if requested is None else min(requested, cash)
+        full = budget >= payoff
+        if self.closed_on is not None or budget <= 0 or overdue_p or overdue_i:
+            # nothing to apply: no money held, or the money held did not even clear what is overdue
+            self.outcomes.append(
+                EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, True, _dec(0), _dec(0),
+                                      self.closed_on is not None, None)
+            )
+            return
+        if full:
+            budget = payoff
+        interest = self._take("early_interest", min(budget, due_interest))
+        self.carried = due_interest - interest
+        self.accrued, self.period_start = 0, day
+        principal = self._take("early_principal", min(budget - interest, self.principal))
+        self.principal -= principal
+        if self.principal == 0 and self.carried == 0:
+            owed = self._penalty_outstanding()
+            if owed > 0:
+                self.penalty_paid += self._take("penalty", owed)
+            for r in self.rows:
+                if r.processed:
+                    r.paid_f += self._take("fees", r.fee - r.paid_f)
+        revision = None
+        if self.principal:
+            revision = len(self.revisions)
+            self._recompute(day, req.mode)
+            self.revisions.append(self._revision(revision, day, "early_repayment", psk_percent=self._psk_from(day)))
+        self._maybe_close(day)
+        self.outcomes.append(
+            EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, True, _dec(interest), _dec(principal),
+                                  self.closed_on is not None, revision)
+        )
+
+    def _recompute(self, day: date, mode: EarlyRepaymentMode) -> None:
+        """Rows not yet due, on the reduced principal, from ``day`` (the new accrual start)."""
+        rest = [r for r in self.rows if not r.processed]
+        if not rest:
+            return
+        keep = mode is EarlyRepaymentMode.REDUCE_TERM
+        grace = 0
+        while grace < len(rest) - 1 and not rest[grace].principal:
+            grace += 1
+        repaying = len(rest) - grace
+        balance = _dec(self.principal)
+        body = rest[:-1]
+        instalment: Decimal | None = None
+        step: Decimal | None = None
+        if self.method is Method.ANNUITY:
+            kept = max((r.principal + r.planned_interest for r in body if r.principal), default=None)
+            instalment = (
+                _dec(kept) if keep and kept is not None else annuity_payment(balance, self.annual_rate, repaying)
+            )
+        else:
+            kept = max((r.principal for r in body if r.principal), default=None)
+            step = _dec(kept) if keep and kept is not None else (balance / repaying).quantize(_CENT)
+        dates = [r.due for r in rest]
+        new = amortize(
+            balance=balance,
+            annual_rate=self.annual_rate,
+            dates=dates,
+            factors=schedule_factors(day, dates, self.day_count, first_whole=False),
+            grace=grace,
+            instalment=instalment,
+            principal_step=step,
+            fee=Decimal(0),
+            first_number=rest[0].number,
+            stop_when_paid=keep,
+        )
+        kept_rows = [r for r in self.rows if r.processed]
+        for j, p in enumerate(new):
+            old = rest[j]
+            kept_rows.append(
+                _Row(p.number, p.date, _kop(p.principal, "principal"), old.fee, _kop(p.interest, "interest"),
+                     deferred_interest=old.deferred_interest, deferred=old.deferred, whole_period=j > 0)
+            )
+        self.rows = kept_rows
+
+    # -- holidays ----------------------------------------------------------------------------
+
+    def _holiday(self, h: Holiday) -> None:
+        """Defer the rows due in ``[start, start + months)`` to after the last row."""
+        if not 1 <= h.months <= 6:
+            raise LoanMathError("credit holidays last 1 to 6 months")
+        start = _day(h.start, "holiday start")
+        end = add_months(start, h.months)
+        inside = [r for r in self.rows if not r.processed and start <= r.due < end]
+        if not inside:
+            return
+        rest = [r for r in self.rows if r not in inside]
+        last = rest[-1].due if rest else inside[-1].due
+        last = max(last, inside[-1].due)
+        if self.first_row in inside:
+            self.first_row = None
+        moved = []
+        for k, r in enumerate(inside, start=1):
+            moved.append(_Row(0, add_months(last, k), r.principal, r.fee, r.planned_interest, deferred=True))
+        self.rows = rest + moved
+        for n, r in enumerate(self.rows, start=1):
+            r.number = n
+        self.holiday_ends.setdefault(end, []).append(len(rest))
+        self.revisions.append(self._revision(len(self.revisions), start, "holiday", psk_percent=None))
+
+    def _end_holiday(self, day: date) -> None:
+        """The interest of the holiday months goes with the deferred rows, after the term."""
+        for first_deferred in self.holiday_ends.pop(day, []):
+            interest = accrual.to_kopecks(self.accrued) + self.carried
+            self.accrued, self.carried, self.period_start = 0, 0, day
+            target = self.rows[first_deferred]
+            target.deferred_interest += interest
+            nxt = next((r for r in self.rows if not r.processed), None)
+            if nxt is not None:
+                nxt.whole_period = False
+
+    # -- reports -----------------------------------------------------------------------------
+
+    def _revision(self, number: int, on: date, reason: str, *, psk_percent: Decimal | None) -> Revision:
+        rows = tuple(self._row_state(r, on) for r in self.rows if not r.processed)
+        return Revision(number, on, reason, _dec(self.principal), rows, psk_percent)  # type: ignore[arg-type]
+
+    def _psk_from(self, day: date) -> Decimal | None:
+        flows = [(day, -_dec(self.principal))]
+        flows += [(r.due, _dec(r.principal + r.planned_interest + r.fee + r.deferred_interest))
+                  for r in self.rows if not r.processed]
+        if len(flows) < 2:
+            return None
+        try:
+            return psk(day, flows)
+        except LoanMathError:
+            return None
+
+    def _projected_interest(self, r: _Row) -> int:
+        """Interest a row not yet due will carry if nothing changes before its date."""
+        nxt = next((x for x in self.rows if not x.processed), None)
+        if nxt is not r:
+            return r.planned_interest + r.deferred_interest
+        whole = self.day_count is DayCount.THIRTY_360 and self._whole_period(self.t, r.due)
+        units = self.accrued + self._interest_base() * self.rate * accrual.weight(
+            self.t, r.due, self.day_count, whole_month=whole
+        )
+        return accrual.to_kopecks(units) + self.carried + r.deferred_interest
+
+    def _row_state(self, r: _Row, as_of: date) -> InstalmentState:
+        interest = r.interest if r.processed else self._projected_interest(r)
+        status: InstalmentStatus
+        if r.settled:
+            status = "paid"
+        elif r.processed and r.due < as_of:
+            status = "overdue"
+        elif r.processed:
+            status = "due"
+        elif r.paid_p or r.paid_i or r.paid_f:
+            status = "partly_paid"
+        else:
+            status = "future"
+        return InstalmentState(
+            r.number, r.due, _dec(r.principal), _dec(interest), _dec(r.fee), _dec(r.principal + interest + r.fee),
+            _dec(r.paid_p), _dec(r.paid_i), _dec(r.paid_f), _dec(r.paid_p + r.paid_i + r.paid_f), status,
+            r.settled_on, r.deferred,
+        )
+
+
+def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as_of: date) -> LoanState:
+    """The loan at the end of ``as_of``: every event dated up to it, in date order.
+
+    On one date: instalments fall due, money received joins what the loan holds, the
+    holdings pay what is due in the legal order, then applications for early repayment
+    of that date run. Receipts and applications dated after ``as_of`` are not applied
+    (applications are reported as pending).
+    """
+    as_of = _day(as_of, "as_of")
+    loan = _Replay(terms, schedule)
+    if as_of < loan.issue:
+        raise LoanMathError(f"as_of {as_of} precedes the issue date {loan.issue}")
+    receipts = sorted(history.receipts, key=lambda r: (_day(r.paid_on, "paid_on"), r.ref))
+    for rec in receipts:
+        if rec.paid_on < loan.issue:
+            raise LoanMathError(f"a receipt dated {rec.paid_on} precedes the issue date {loan.issue}")
+    requests = sorted(history.early_repayments, key=lambda e: (_day(e.on, "early repayment date"), e.ref))
+    holidays = sorted(history.holidays, key=lambda h: (_day(h.start, "holiday start"), h.ref))
+    for h in holidays:
+        if h.start < loan.issue:
+            raise LoanMathError("a holiday cannot start before the issue date")
+    ri = ei = hi = 0
+    while True:
+        candidates = []
+        if loan.closed_on is None:
+            due = next((r.due for r in loan.rows if not r.processed), None)
+            candidates += [d for d in (due, *loan.holiday_ends) if d is not None]
+        if ri < len(receipts):
+            candidates.append(receipts[ri].paid_on)
+        if ei < len(requests):
+            candidates.append(requests[ei].on)
+        if hi < len(holidays):
+            candidates.append(holidays[hi].start)
+        if not candidates or min(candidates) > as_of:
+            break
+        day = min(candidates)
+        loan._accrue(day)
+        while hi < len(holidays) and holidays[hi].start == day:
+            if loan.closed_on is None:
+                loan._holiday(holidays[hi])
+            hi += 1
+        if loan.closed_on is None:
+            loan._end_holiday(day)
+            loan._fall_due(day)
+        while ri < len(receipts) and receipts[ri].paid_on == day:
+            amount = _kop(receipts[ri].amount, "receipt amount", positive=True)
+            loan.splits.append(_Split(receipts[ri].ref, day, amount))
+            loan.pool.append([len(loan.splits) - 1, amount])
+            ri += 1
+        if loan.closed_on is None:
+            loan._allocate(day)
+        while ei < len(requests) and requests[ei].on == day:
+            loan._early_repayment(requests[ei])
+            ei += 1
+        loan._maybe_close(day)
+    loan._accrue(as_of)
+    for req in requests[ei:]:
+        loan.outcomes.append(
+            EarlyRepaymentOutcome(req.ref, req.on, req.amount, req.mode, False, _dec(0), _dec(0), False, None)
+        )
+    return _report(loan, as_of, holidays)
+
+
+def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday]) -> LoanState:
+    rows = loan.rows
+    late = [r for r in rows if r.processed and r.due < as_of and not r.settled]
+    over_p = sum(r.principal - r.paid_p for r in late)
+    over_i = sum(r.interest - r.paid_i for r in late)
+    over_f = sum(r.fee - r.paid_f for r in late)
+    dpd = (as_of - late[0].due).days if late else 0
+    first = loan.first_row
+    fpd_day = loan.first_due + timedelta(days=FPD_DAYS)
+    # a first instalment deferred by a holiday before it fell due cannot be defaulted on
+    fpd = first is not None and as_of >= fpd_day and (first.settled_on is None or first.settled_on > fpd_day)
+    upcoming = next((r for r in rows if r.due >= as_of and not r.settled), None)
+    status: LoanStatus = "closed" if loan.closed_on is not None else ("problem" if dpd > PROBLEM_DPD else "active")
+    states = tuple(loan._row_state(r, as_of) for r in rows)
+    next_amount = None
+    if upcoming is not None and loan.closed_on is None:
+        s = loan._row_state(upcoming, as_of)
+        next_amount = s.payment - s.paid
+    splits = tuple(
+        ReceiptSplit(
+            s.ref, s.paid_on, _dec(s.amount), *(_dec(s.parts[p]) for p in SPLIT_PARTS),
+            _dec(s.amount - sum(s.parts.values())),
+        )
+        for s in loan.splits
+    )
+    advance = sum(e[1] for e in loan.pool)
+    paid_p = loan.amount - loan.principal  # early principal is on no row
+    paid_i = sum(r.paid_i for r in rows) + sum(s.parts["early_interest"] for s in loan.splits)
+    paid_f = sum(r.paid_f for r in rows)
+    received = sum(s.amount for s in loan.splits)
+    penalty_acc = accrual.to_kopecks(loan.penalty_units)
+    accrued_now = accrual.to_kopecks(loan.accrued) + loan.carried if loan.closed_on is None else 0
+    return LoanState(
+        as_of=as_of,
+        status=status,
+        closed_on=loan.closed_on,
+        principal_outstanding=_dec(loan.principal),
+        overdue_principal=_dec(over_p),
+        overdue_interest=_dec(over_i),
+        overdue_fee=_dec(over_f),
+        overdue_total=_dec(over_p + over_i + over_f),
+        accrued_interest=_dec(accrued_now),
+        penalty_accrued=_dec(penalty_acc),
+        penalty_paid=_dec(loan.penalty_paid),
+        penalty_outstanding=_dec(penalty_acc - loan.penalty_paid),
+        advance=_dec(advance),
+        received_total=_dec(received),
+        paid_principal=_dec(paid_p),
+        paid_interest=_dec(paid_i),
+        paid_fee=_dec(paid_f),
+        paid_penalty=_dec(loan.penalty_paid),
+        days_past_due=dpd,
+        bucket=dpd_bucket(dpd),
+        oldest_unpaid_due=late[0].due if late else None,
+        first_payment_default=fpd,
+        first_due_date=loan.first_due,
+        next_due_date=None if upcoming is None or loan.closed_on is not None else upcoming.due,
+        next_due_amount=next_amount,
+        instalments=states,
+        receipts=splits,
+        revisions=tuple(loan.revisions),
+        early_repayments=tuple(loan.outcomes),
+        holidays=tuple(holidays),
+    )
