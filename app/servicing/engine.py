@@ -522,8 +522,8 @@ def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday]) -> LoanStat
         next_amount = s.payment - s.paid
     splits = tuple(
         ReceiptSplit(
-            s.ref, s.paid_on, _dec(s.amount), *(_dec(s.parts[p]) for p in SPLIT_PARTS),
-            _dec(s.amount - sum(s.parts.values())),
+            ref=s.ref, paid_on=s.paid_on, amount=_dec(s.amount), advance=_dec(s.amount - sum(s.parts.values())),
+            **{p: _dec(s.parts[p]) for p in SPLIT_PARTS},
         )
         for s in loan.splits
     )
