@@ -13,16 +13,12 @@ from scoring.application_features import (
 )
 from scoring.batch_scoring import DEFAULT_VERSION, fit_from_csv, score_csv
 from scoring.binning import Binning
+from scoring.characteristic import Characteristic
 from scoring.master_scale import DEFAULT_MASTER_SCALE, MasterScale
-from scoring.scorecard import (
-    Characteristic,
-    Scorecard,
-    ScoreResult,
-    SingleScore,
-    fit_scorecard,
-    load_scorecard,
-)
-from scoring.validation import ValidationReport, auc, ks, psi, validate
+from scoring.metrics import auc, ks, psi
+from scoring.scorecard import Scorecard, ScoreResult, SingleScore, load_scorecard
+from scoring.scorecard_fit import fit_scorecard
+from scoring.validation import ValidationReport, validate
 
 __all__ = [
     "DEFAULT_MASTER_SCALE",

@@ -36,7 +36,9 @@ from scoring.application_features import (
     PURPOSE_MAP,
     SERVICE_CARD_OPTIONS,
 )
-from scoring.scorecard import _BY_ARRAY, _CATEGORICAL, _NUMERIC, MAX_REASONS, PD_MEMO_LIMIT
+from scoring.reason_codes import MAX_REASONS
+from scoring.scalar_card import BY_ARRAY, CATEGORICAL, NUMERIC
+from scoring.scorecard import PD_MEMO_LIMIT
 
 SHIPPED = load_scorecard()
 FITTED_ON = "2026-01-01T00:00:00+00:00"
@@ -355,12 +357,12 @@ def test_score_one_uses_the_intended_paths(
     for card in [SHIPPED, *german_cards.values()]:
         fast = card._scalar
         assert fast is not None
-        assert all(s[1] in (_NUMERIC, _CATEGORICAL) for s in fast.specs)
+        assert all(s[1] in (NUMERIC, CATEGORICAL) for s in fast.specs)
     syn = synthetic_cards["synthetic"]._scalar
     assert syn is not None
-    assert [s[1] for s in syn.specs if s[0] == "allnan"] == [_BY_ARRAY]
+    assert [s[1] for s in syn.specs if s[0] == "allnan"] == [BY_ARRAY]
     nul = synthetic_cards["nul-level"]._scalar
-    assert nul is not None and [s[1] for s in nul.specs] == [_BY_ARRAY, _BY_ARRAY, _NUMERIC]
+    assert nul is not None and [s[1] for s in nul.specs] == [BY_ARRAY, BY_ARRAY, NUMERIC]
     assert synthetic_cards["inf-points"]._scalar is None
     assert synthetic_cards["nan-points"]._scalar is None
 
