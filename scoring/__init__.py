@@ -46,16 +46,17 @@ __all__ = [
 ]
 
 # Credit-manager flags (docs/manager-flags.md).
+from scoring.funnel import FunnelLimits, funnel_limits
 from scoring.manager_flags import (
     DEFAULT_FPD_SHARE,
-    FunnelLimits,
     ManagerFlagReport,
     benjamini_hochberg,
     flag_first_payment_default,
+    flag_first_payment_default_grouped,
     flag_managers,
-    funnel_limits,
-    poisson_binomial_upper_tail,
+    flag_managers_grouped,
 )
+from scoring.poisson_binomial import poisson_binomial_upper_tail
 from scoring.synthetic_portfolio import SyntheticPortfolio, synthetic_portfolio
 
 __all__ += [
@@ -65,7 +66,9 @@ __all__ += [
     "SyntheticPortfolio",
     "benjamini_hochberg",
     "flag_first_payment_default",
+    "flag_first_payment_default_grouped",
     "flag_managers",
+    "flag_managers_grouped",
     "funnel_limits",
     "poisson_binomial_upper_tail",
     "synthetic_portfolio",
