@@ -1,8 +1,8 @@
 """The scalar path for one applicant against the array path it must reproduce:
 ``Scorecard.score_one(values)`` equals ``Scorecard.score({k: [v]})`` at row 0 bit
-for bit, and ``application_values(...)`` equals ``application_columns(...)``
-element-wise, on random applicants (missing, unseen, cut points and their
-neighbouring floats, extreme and odd-typed values)."""
+for bit, on random applicants (missing, unseen, cut points and their neighbouring
+floats, extreme and odd-typed values). ``application_values`` against
+``application_columns``: test_application_values.py."""
 
 from __future__ import annotations
 
