@@ -87,7 +87,11 @@ def build_cells(
         peers, g_inv = np.unique(np.asarray(peer_group)[keep], return_inverse=True)
     m_inv = m_inv.astype(np.int64).ravel()
     g_inv = g_inv.astype(np.int64).ravel()
-    order = np.lexsort((p, g_inv, m_inv))
+    # by (manager, peer) then PD: PD first, then a stable sort on one integer key (faster
+    # than a three-key lexsort; the order among equal cells does not matter, they are summed)
+    by_pd = np.argsort(p)
+    key = m_inv * int(peers.size) + g_inv
+    order = by_pd[np.argsort(key[by_pd], kind="stable")]
     mc, gc, pc = m_inv[order], g_inv[order], p[order]
     new = np.ones(p.size, dtype=bool)
     new[1:] = (mc[1:] != mc[:-1]) | (gc[1:] != gc[:-1]) | (pc[1:] != pc[:-1])
