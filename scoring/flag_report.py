@@ -69,7 +69,8 @@ class ManagerFlagReport:
         ``fdr * max(R, 1) / m``, with ``R`` flagged among ``m`` tested, and its z.
     phi : float
         Robust over-dispersion ratio ``(median |z0| / 0.6745)^2`` over the managers that
-        informed the spread (``~1``: none).
+        informed the spread (``~1``: none); NaN when fewer than 10 did (then
+        ``tau2 = 0``: too few managers to tell honest spread from noise).
     phi_winsorised : float
         Spiegelhalter's winsorised ``phi`` over the tested managers (ratio scale).
     tau2 : float

@@ -330,7 +330,7 @@ def robust_spread(
     level : float
         One-sided level of the over-dispersion test.
     min_units : int
-        Fewer units than this: no estimate (``tau^2 = 0``).
+        Fewer units than this: no estimate (``tau^2 = 0``, ``phi`` NaN).
     trimmed : float
         Upper-tail share of honest units left out before (units with a one-sided
         p-value below it were set aside); the target median is that of a standard
@@ -357,7 +357,7 @@ def robust_spread(
     n_units = int(ok.sum())
     if n_units < min_units:
         m0 = float(np.median(np.abs(z0[ok]))) if n_units else math.nan
-        return Spread(0.0, (m0 / MEDIAN_ABS_Z) ** 2 if n_units else math.nan, m0, math.inf, False, n_units)
+        return Spread(0.0, math.nan, m0, math.inf, False, n_units)
     a = np.abs(z0)
     m0 = float(np.median(a[ok]))
 

@@ -174,7 +174,7 @@ def test_robust_spread_is_zero_without_overdispersion_and_resists_outliers() -> 
         assert s.tau2 < 0.01  # a 4 % minority cannot fake a spread of 0.1 on the log-odds
     assert zero >= 15  # 1 % level test, but the outliers push it: measured 20/20
     few = robust_spread(np.array([5.0, -4.0, 3.0]), lambda t2: np.ones(3))
-    assert few.tau2 == 0.0 and not few.overdispersed and few.n_units == 3
+    assert few.tau2 == 0.0 and not few.overdispersed and few.n_units == 3 and np.isnan(few.phi)
 
 
 # ---------------------------------------------------------------- count limits
