@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python bench/manager_flags.py speed      # 1M loans / 10k managers timing
     .venv/bin/python bench/manager_flags.py validate   # precision/recall, 4 settings x 20 seeds
     .venv/bin/python bench/manager_flags.py accuracy   # saddlepoint vs exact tail
+    .venv/bin/python bench/manager_flags.py marginal   # decision p-value vs quadrature
     .venv/bin/python bench/manager_flags.py all
 
 Every figure in ``docs/manager-flags.md`` comes from these functions.
@@ -13,6 +14,7 @@ Every figure in ``docs/manager-flags.md`` comes from these functions.
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 import statistics
 import time
@@ -21,8 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.funnel import shrinkage
 from scoring.manager_flags import flag_managers
-from scoring.poisson_binomial import poisson_binomial_upper_tail
+from scoring.normal import norm_sf
+from scoring.poisson_binomial import ExactBooks, SaddlepointBooks, poisson_binomial_upper_tail, z_from_tails
 from scoring.synthetic_portfolio import synthetic_portfolio
 
 
@@ -198,9 +202,51 @@ def accuracy(seed: int = 0) -> list[tuple[int, float, float, float, float]]:
     return rows
 
 
+def marginal_accuracy() -> list[tuple[int, float, float, float, float]]:
+    """The decision p-value against the honest-manager tail computed by quadrature.
+
+    A book of ``n`` loans at PD ``p`` whose log-odds an honest manager shifts by
+    ``b ~ N(0, tau^2)``: the true tail integrates the Binomial tail over ``b`` (4001-point
+    grid over +-10 tau, in log space); the decision p-value is ``1 - Phi(lambda z)`` with
+    the exact (n <= 128) or saddlepoint z of the book. Returns rows ``(n, p, tau, min,
+    max)`` of ``decision / true`` where the true tail is in [1e-10, 0.05].
+    """
+    lgamma = np.vectorize(math.lgamma)
+
+    def log_upper(n: int, p: float, ks: np.ndarray) -> np.ndarray:
+        x = np.arange(n + 1)
+        lp = lgamma(n + 1) - lgamma(x + 1) - lgamma(n - x + 1) + x * np.log(p) + (n - x) * np.log1p(-p)
+        out: np.ndarray = np.append(np.logaddexp.accumulate(lp[::-1])[::-1], -np.inf)[ks]
+        return out
+
+    rows = []
+    print("| n | PD | E | tau | decision / true, min | max |")
+    print("|---|---|---|---|---|---|")
+    for n, p in ((20, 0.05), (50, 0.1), (128, 0.05), (128, 0.15), (500, 0.02), (500, 0.1), (2000, 0.05)):
+        ks = np.arange(0, n + 1)
+        if n <= 128:
+            books = ExactBooks(np.array([p]), np.array([n]), np.zeros(1, dtype=np.int64), np.array([0]))
+            z = np.array([z_from_tails(*books.tails(np.array([k])))[0] for k in ks])
+        else:
+            sb = SaddlepointBooks(np.full(ks.size, p), np.full(ks.size, float(n)), np.arange(ks.size), ks.size)
+            z = sb.tails(ks.astype(np.int64))[2]
+        for tau in (0.1, 0.25, 0.35, 0.6):
+            b = np.linspace(-10 * tau, 10 * tau, 4001)
+            lw = -0.5 * (b / tau) ** 2
+            lw -= np.logaddexp.reduce(lw)
+            acc = np.full(ks.size, -np.inf)
+            for bi, lwi in zip(b, lw, strict=True):
+                acc = np.logaddexp(acc, lwi + log_upper(n, p * math.exp(bi) / (1 - p + p * math.exp(bi)), ks))
+            sel = (acc < math.log(0.05)) & (acc > math.log(1e-10))
+            ratio = norm_sf(shrinkage(ks - 0.5, n, n * p, tau * tau) * z)[sel] / np.exp(acc[sel])
+            rows.append((n, p, tau, float(ratio.min()), float(ratio.max())))
+            print(f"| {n} | {p} | {n * p:g} | {tau} | {ratio.min():.3f} | {ratio.max():.3f} |")
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    ap.add_argument("what", choices=("speed", "validate", "accuracy", "all"), default="all", nargs="?")
+    ap.add_argument("what", choices=("speed", "validate", "accuracy", "marginal", "all"), default="all", nargs="?")
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--managers", type=int, default=3000)
     ap.add_argument("--processes", type=int, default=2)
@@ -218,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"validation took {time.perf_counter() - t0:.0f} s")
     if args.what in ("accuracy", "all"):
         accuracy()
+    if args.what in ("marginal", "all"):
+        marginal_accuracy()
 
 
 if __name__ == "__main__":
