@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from scoring import fit_scorecard, german_credit_columns, load_scorecard  # noqa: E402
 from scoring.application_features import SERVICE_CARD_OPTIONS  # noqa: E402
 from scoring.german_credit import CATEGORICAL, read_german_credit  # noqa: E402
-from scoring.validation import auc, ks  # noqa: E402
+from scoring.metrics import auc, ks  # noqa: E402
 
 #: Our pipelines on all 20 characteristics: (key, label, fit_scorecard options).
 #: "ours" is the package defaults; the optimal-binning rows were declared, with

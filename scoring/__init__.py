@@ -13,16 +13,12 @@ from scoring.application_features import (
 )
 from scoring.batch_scoring import DEFAULT_VERSION, fit_from_csv, score_csv
 from scoring.binning import Binning
+from scoring.characteristic import Characteristic
 from scoring.master_scale import DEFAULT_MASTER_SCALE, MasterScale
-from scoring.scorecard import (
-    Characteristic,
-    Scorecard,
-    ScoreResult,
-    SingleScore,
-    fit_scorecard,
-    load_scorecard,
-)
-from scoring.validation import ValidationReport, auc, ks, psi, validate
+from scoring.metrics import auc, ks, psi
+from scoring.scorecard import Scorecard, ScoreResult, SingleScore, load_scorecard
+from scoring.scorecard_fit import fit_scorecard
+from scoring.validation import ValidationReport, validate
 
 __all__ = [
     "DEFAULT_MASTER_SCALE",
@@ -50,16 +46,17 @@ __all__ = [
 ]
 
 # Credit-manager flags (docs/manager-flags.md).
+from scoring.funnel import FunnelLimits, funnel_limits
 from scoring.manager_flags import (
     DEFAULT_FPD_SHARE,
-    FunnelLimits,
     ManagerFlagReport,
     benjamini_hochberg,
     flag_first_payment_default,
+    flag_first_payment_default_grouped,
     flag_managers,
-    funnel_limits,
-    poisson_binomial_upper_tail,
+    flag_managers_grouped,
 )
+from scoring.poisson_binomial import poisson_binomial_upper_tail
 from scoring.synthetic_portfolio import SyntheticPortfolio, synthetic_portfolio
 
 __all__ += [
@@ -69,7 +66,9 @@ __all__ += [
     "SyntheticPortfolio",
     "benjamini_hochberg",
     "flag_first_payment_default",
+    "flag_first_payment_default_grouped",
     "flag_managers",
+    "flag_managers_grouped",
     "funnel_limits",
     "poisson_binomial_upper_tail",
     "synthetic_portfolio",

@@ -23,7 +23,8 @@ from scoring.application_features import (
     german_credit_columns,
 )
 from scoring.german_credit import TARGET
-from scoring.scorecard import Scorecard, fit_scorecard
+from scoring.scorecard import Scorecard
+from scoring.scorecard_fit import fit_scorecard
 
 #: Version given to cards fitted from the German data unless ``version=`` is passed.
 DEFAULT_VERSION = "german-credit-2026.11-v1"

@@ -1,38 +1,42 @@
-"""Points scorecard: fitting (binning -> IV selection -> logistic on WoE -> scaling),
-scoring with reason codes, and exact JSON persistence."""
+"""A fitted points scorecard: scoring (batch and one applicant), scaling, persistence.
+
+Fitting lives in :mod:`scoring.scorecard_fit`, reason codes in :mod:`scoring.reason_codes`,
+the plain-Python tables of :meth:`Scorecard.score_one` in :mod:`scoring.scalar_card`.
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from scoring.binning import (
-    METHODS,
-    PREBINNINGS,
-    UNSEEN,
-    Binning,
-    IntArray,
-    Method,
-    Prebinning,
-    fit_categorical_binning,
-    fit_numeric_binning,
-    is_numeric,
-)
-from scoring.logistic import LogisticFit, fit_logistic_l2
+from scoring.characteristic import Characteristic
 from scoring.master_scale import DEFAULT_MASTER_SCALE, MasterScale
-from scoring.woe import FloatArray, stored
+from scoring.reason_codes import MAX_REASONS, reason_codes
+from scoring.scalar_card import CATEGORICAL, EXACT_INT, NUMERIC, Reason, ScalarCard, scalar_spec
+from scoring.woe import FloatArray, IntArray, stored
+
+__all__ = [
+    "DEFAULT_ARTEFACT",
+    "MAX_REASONS",
+    "PD_FLOOR",
+    "PD_MEMO_LIMIT",
+    "SCHEMA",
+    "Characteristic",
+    "ScoreResult",
+    "Scorecard",
+    "SingleScore",
+    "load_scorecard",
+]
 
 #: JSON schema version of the artefact (bump on incompatible layout changes).
 SCHEMA = "scoring.scorecard/1"
@@ -40,65 +44,8 @@ SCHEMA = "scoring.scorecard/1"
 DEFAULT_ARTEFACT = "scorecard-german-v1.json"
 #: PD is clipped to ``[PD_FLOOR, 1 - PD_FLOOR]`` so it is strictly inside (0, 1).
 PD_FLOOR = 1e-9
-#: Reason codes reported per applicant.
-MAX_REASONS = 4
 #: Distinct points totals whose PD and grade :meth:`Scorecard.score_one` keeps per card.
 PD_MEMO_LIMIT = 1 << 16
-
-
-@dataclass(frozen=True)
-class Characteristic:
-    """One characteristic of the card: its bins and the points of each bin.
-
-    Attributes
-    ----------
-    binning : Binning
-        Bins and their training statistics.
-    coef : float
-        Logistic coefficient on the WoE (negative: WoE up, risk down).
-    points : tuple of float
-        Points per bin (same order as ``binning.labels``).
-    unseen_bin : int
-        Bin used for values the binning has no bin for: an unseen category, or a
-        missing value when training had none.  Always the bin with the fewest
-        points (see the module docs of :mod:`scoring` for why).
-    """
-
-    binning: Binning
-    coef: float
-    points: tuple[float, ...]
-    unseen_bin: int
-
-    @property
-    def name(self) -> str:
-        return self.binning.name
-
-    @property
-    def max_points(self) -> float:
-        return max(self.points)
-
-    def bin_index(self, values: npt.ArrayLike) -> IntArray:
-        """Bin of each value with unseen values sent to :attr:`unseen_bin`."""
-        idx = self.binning.bin_index(values)
-        unseen = idx == UNSEEN
-        if unseen.any():
-            idx[unseen] = self.unseen_bin
-        return idx
-
-    def to_dict(self) -> dict[str, Any]:
-        d = self.binning.to_dict()
-        d.update(coef=stored(self.coef), points=list(self.points), unseen_bin=self.unseen_bin)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Characteristic:
-        return cls(
-            binning=Binning.from_dict(d),
-            coef=float(d["coef"]),
-            points=tuple(float(p) for p in d["points"]),
-            unseen_bin=int(d["unseen_bin"]),
-        )
-
 
 @dataclass(frozen=True)
 class ScoreResult:
@@ -169,60 +116,6 @@ class SingleScore:
     pd: float
     grade: str
     reasons: tuple[str, ...]
-
-
-#: Kinds of :data:`_Spec`: numeric by bisection, categorical by dictionary, or
-#: each value through :meth:`Characteristic.bin_index` (cards the scalar rules do
-#: not cover: no value bins, unsorted / NaN cuts, levels ending in NUL).
-_NUMERIC, _CATEGORICAL, _BY_ARRAY = 0, 1, 2
-#: Ints of at most this magnitude are exact floats, so comparing them with the
-#: cuts directly is what numpy does after converting them to float64.
-_EXACT_INT = 2**53
-#: ``(points lost, -position in card, name)``: sorted descending, the order of
-#: the reason codes (larger loss first, then card order).
-_Reason = tuple[float, int, str]
-#: ``(name, kind, cuts, table, missing bin, unseen bin, points per bin,
-#: reason per bin (None: no loss), characteristic)``.
-_Spec = tuple[
-    str, int, list[float], dict[str, int], int, int, tuple[float, ...],
-    tuple[_Reason | None, ...], Characteristic,
-]
-
-
-@dataclass(frozen=True, slots=True)
-class _ScalarCard:
-    """What :meth:`Scorecard.score_one` precomputes once per card.
-
-    ``memo`` maps a points total to its ``(pd, grade)`` as computed by the
-    array path (:meth:`Scorecard.pd_from_points` and the master scale on a
-    one-element array): numpy may evaluate ``exp`` with its own SIMD code, not
-    guaranteed to equal ``math.exp`` bit for bit, so the PD of a total is taken
-    from numpy once and reused.
-    """
-
-    specs: tuple[_Spec, ...]
-    memo: dict[float, tuple[float, str]]
-
-
-def _scalar_spec(j: int, ch: Characteristic) -> _Spec:
-    b = ch.binning
-    top = ch.max_points
-    reasons = tuple((top - p, -j, ch.name) if top - p > 0 else None for p in ch.points)
-    unseen = ch.unseen_bin
-    head = (ch.name,)
-    tail = (unseen, ch.points, reasons, ch)
-    cuts = [float(c) for c in b.cuts]
-    if b.kind == "numeric":
-        ordered = all(a <= c for a, c in pairwise(cuts))
-        if b.n_value_bins > 0 and ordered and not any(math.isnan(c) for c in cuts):
-            missing = unseen if b.missing_bin is None else b.missing_bin
-            return (*head, _NUMERIC, cuts, {}, missing, *tail)
-    elif not any(k.endswith("\x00") for k in b.levels):
-        # as the array lookup: "" is missing unless it is a level itself
-        raw = {"": UNSEEN if b.missing_bin is None else b.missing_bin, **b.levels}
-        table = {k: unseen if i == UNSEEN else i for k, i in raw.items()}
-        return (*head, _CATEGORICAL, [], table, table[""], *tail)
-    return (*head, _BY_ARRAY, [], {}, unseen, *tail)
 
 
 @dataclass(frozen=True)
@@ -353,7 +246,7 @@ class Scorecard:
             total += np.take(np.asarray(ch.points, dtype=np.float64), idx)
         pd = self.pd_from_points(total)
         grade = self.master_scale.grade_for_pd(pd)
-        codes, reason_pts = _reason_codes(self.characteristics, idx_cols, n)
+        codes, reason_pts = reason_codes(self.characteristics, idx_cols, n)
         return ScoreResult(
             points=total,
             pd=pd,
@@ -395,23 +288,23 @@ class Scorecard:
         if fast is None:
             return self._score_one_by_array(values)
         total = self.base_points
-        lost: list[_Reason] = []
+        lost: list[Reason] = []
         for name, kind, cuts, table, missing, unseen, pts, reasons, ch in fast.specs:
             try:
                 v = values[name]
             except KeyError:
                 self._check_names(values)
                 raise
-            if kind == _NUMERIC:
+            if kind == NUMERIC:
                 if type(v) is float:
                     b = missing if v != v else bisect_right(cuts, v)
-                elif type(v) is int and -_EXACT_INT <= v <= _EXACT_INT:
+                elif type(v) is int and -EXACT_INT <= v <= EXACT_INT:
                     b = bisect_right(cuts, v)
                 elif v is None:
                     b = missing
                 else:
                     b = self._bin_by_array(ch, v, values)
-            elif kind == _CATEGORICAL:
+            elif kind == CATEGORICAL:
                 if type(v) is str:
                     if v and v[-1] == "\x00":  # numpy's str arrays drop trailing NULs
                         v = v.rstrip("\x00")
@@ -442,7 +335,7 @@ class Scorecard:
         )
 
     @cached_property
-    def _scalar(self) -> _ScalarCard | None:
+    def _scalar(self) -> ScalarCard | None:
         """Per-card tables of :meth:`score_one` (None: use the array path).
 
         Built on first use and stored in the instance ``__dict__`` (allowed on a
@@ -450,8 +343,8 @@ class Scorecard:
         """
         if not all(math.isfinite(p) for ch in self.characteristics for p in ch.points):
             return None
-        specs = tuple(_scalar_spec(j, ch) for j, ch in enumerate(self.characteristics))
-        return _ScalarCard(specs=specs, memo={})
+        specs = tuple(scalar_spec(j, ch) for j, ch in enumerate(self.characteristics))
+        return ScalarCard(specs=specs, memo={})
 
     def _check_names(self, values: Mapping[str, object]) -> None:
         missing = [c for c in self.names if c not in values]
@@ -578,475 +471,3 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
         text = Path(path).read_text(encoding="utf-8")
     return Scorecard.from_json(text)
 
-
-def _as_set(names: str | Iterable[str] | None) -> set[str]:
-    if names is None:
-        return set()
-    if isinstance(names, str):
-        return {names}
-    return set(names)
-
-
-#: Ridge penalties tried by ``fit_scorecard(l2="cv")``.
-L2_GRID: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-
-
-def _fit_binnings(
-    columns: Mapping[str, npt.ArrayLike],
-    y: FloatArray,
-    *,
-    min_bin_share: float,
-    max_bins: int,
-    fine_bins: int,
-    monotonic: bool | Mapping[str, bool],
-    orders: Mapping[str, Sequence[str]],
-    method: Method = "greedy",
-    prebinning: Prebinning = "quantile",
-) -> dict[str, Binning]:
-    binnings: dict[str, Binning] = {}
-    for name, values in columns.items():
-        arr = np.asarray(values)
-        if is_numeric(arr):
-            mono = monotonic if isinstance(monotonic, bool) else monotonic.get(name, True)
-            binnings[name] = fit_numeric_binning(
-                name, arr, y, min_bin_share=min_bin_share, max_bins=max_bins,
-                fine_bins=fine_bins, monotonic=mono, method=method, prebinning=prebinning,
-            )
-        else:
-            binnings[name] = fit_categorical_binning(
-                name, arr, y, min_bin_share=min_bin_share, max_bins=max_bins,
-                order=orders.get(name), method=method,
-            )
-    return binnings
-
-
-def _screen(
-    binnings: Mapping[str, Binning], *, min_iv: float, inc: set[str], exc: set[str]
-) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """IV table rows and the characteristics passing the IV / bin-count screen."""
-    iv_rows: dict[str, dict[str, Any]] = {}
-    selected: list[str] = []
-    for name, b in binnings.items():
-        status = "selected"
-        if name in exc:
-            status = "excluded"
-        elif name in inc:
-            status = "forced"
-        elif b.n_bins < 2:
-            status = "single bin"
-        elif b.iv < min_iv:
-            status = "low IV"
-        iv_rows[name] = {"name": name, "iv": stored(b.iv), "bins": b.n_bins, "status": status}
-        if status in ("selected", "forced"):
-            selected.append(name)
-    return iv_rows, selected
-
-
-def _woe_column(b: Binning, values: npt.ArrayLike) -> FloatArray:
-    """WoE of each value (0 for values the binning has no bin for)."""
-    idx = b.bin_index(values)
-    woe = np.asarray(b.woe, dtype=np.float64)
-    return np.where(idx == UNSEEN, 0.0, woe[np.maximum(idx, 0)])
-
-
-def _regress(
-    woe_cols: Mapping[str, FloatArray],
-    y: FloatArray,
-    names: Sequence[str],
-    *,
-    l2: float,
-    inc: set[str],
-    sign_check: bool,
-) -> tuple[LogisticFit, list[str]]:
-    """Logistic fit on the WoE of ``names`` with the sign check.
-
-    Returns the final fit and the names dropped for a wrong sign (in drop
-    order); the fit's coefficients follow ``names`` minus the dropped ones.
-    """
-    selected = list(names)
-    dropped: list[str] = []
-    n = y.size
-    while True:
-        x = np.column_stack([woe_cols[s] for s in selected]) if selected else np.zeros((n, 0))
-        fit = fit_logistic_l2(x, y, l2=l2)
-        if not sign_check:
-            return fit, dropped
-        wrong = [
-            (float(c), s) for c, s in zip(fit.coef, selected, strict=True) if c > 0 and s not in inc
-        ]
-        if not wrong:
-            return fit, dropped
-        _, worst = max(wrong)
-        dropped.append(worst)
-        selected.remove(worst)
-
-
-def _stratified_folds(y: FloatArray, k: int, seed: int) -> IntArray:
-    """Fold number of each row: each class shuffled (seeded) and dealt round-robin."""
-    rng = np.random.default_rng(seed)
-    fold = np.empty(y.size, dtype=np.intp)
-    for cls in (0.0, 1.0):
-        idx = np.flatnonzero(y == cls)
-        fold[idx[rng.permutation(idx.size)]] = np.arange(idx.size) % k
-    return fold
-
-
-def _choose_l2(
-    columns: Mapping[str, npt.ArrayLike],
-    y: FloatArray,
-    grid: Sequence[float],
-    *,
-    cv_folds: int,
-    cv_seed: int,
-    bin_opts: Mapping[str, Any],
-    min_iv: float,
-    inc: set[str],
-    exc: set[str],
-    sign_check: bool,
-) -> tuple[float, list[float]]:
-    """Ridge penalty with the best mean holdout AUC over inner stratified folds.
-
-    Every inner fold reruns the whole pipeline on its training part (binning,
-    IV screen, regression with the sign check) for each penalty and scores its
-    holdout part with the linear predictor; only the sample passed to
-    :func:`fit_scorecard` is used.  Ties (within 1e-9) go to the larger penalty.
-    Returns the chosen penalty and the mean AUC per grid value.
-    """
-    from scoring.validation import auc  # local: validation imports this module
-
-    fold = _stratified_folds(y, cv_folds, cv_seed)
-    arrays = {k: np.asarray(v).ravel() for k, v in columns.items()}
-    totals = np.zeros(len(grid))
-    used = 0
-    for f in range(cv_folds):
-        tr, te = fold != f, fold == f
-        y_tr, y_te = y[tr], y[te]
-        if y_te.size == 0 or y_te.min() == y_te.max() or y_tr.min() == y_tr.max():
-            continue
-        sub = {k: v[tr] for k, v in arrays.items()}
-        binnings = _fit_binnings(sub, y_tr, **bin_opts)
-        _, names = _screen(binnings, min_iv=min_iv, inc=inc, exc=exc)
-        woe_tr = {s: _woe_column(binnings[s], sub[s]) for s in names}
-        woe_te = {s: _woe_column(binnings[s], arrays[s][te]) for s in names}
-        for g, lam in enumerate(grid):
-            fit, dropped = _regress(woe_tr, y_tr, names, l2=lam, inc=inc, sign_check=sign_check)
-            kept = [s for s in names if s not in dropped]
-            eta = np.full(y_te.size, fit.intercept)
-            for s, c in zip(kept, fit.coef, strict=True):
-                eta += c * woe_te[s]
-            totals[g] += auc(eta, y_te)
-        used += 1
-    if used == 0:
-        return 1.0, []
-    mean = totals / used
-    top = float(mean.max())
-    best = max((g for g in range(len(grid)) if mean[g] >= top - 1e-9), key=lambda g: grid[g])
-    return float(grid[best]), [float(m) for m in mean]
-
-
-def _reason_codes_reference(
-    chars: Sequence[Characteristic], idx_cols: Sequence[IntArray], n: int
-) -> tuple[IntArray, FloatArray]:
-    """Reason codes by repeated row-wise argmax over the loss matrix.
-
-    The definition :func:`_reason_codes` must reproduce; used as its fallback
-    when a card has non-finite points.
-    """
-    p = len(chars)
-    width = MAX_REASONS
-    codes = np.full((n, width), -1, dtype=np.intp)
-    reason_pts = np.zeros((n, width), dtype=np.float64)
-    if p and n:
-        loss = np.empty((n, p), dtype=np.float64)
-        for j, (ch, idx) in enumerate(zip(chars, idx_cols, strict=True)):
-            col = np.asarray(ch.points, dtype=np.float64)[idx]
-            np.subtract(ch.max_points, col, out=loss[:, j])
-        rows = np.arange(n)
-        for r in range(min(width, p)):
-            # argmax returns the first maximum: ties resolved in card order
-            j = np.argmax(loss, axis=1)
-            top = loss[rows, j]
-            lost = top > 0
-            codes[:, r] = np.where(lost, j, -1)
-            reason_pts[:, r] = np.where(lost, top, 0.0)
-            loss[rows, j] = -np.inf
-    return codes, reason_pts
-
-
-def _reason_codes(
-    chars: Sequence[Characteristic], idx_cols: Sequence[IntArray], n: int
-) -> tuple[IntArray, FloatArray]:
-    """Reason codes: per row the characteristics with the largest positive loss
-    ``max(points_j) - points_j[bin_j]``, largest first, ties in card order, at
-    most :data:`MAX_REASONS`.
-
-    Notes
-    -----
-    Same result as :func:`_reason_codes_reference`, computed on small integers:
-    every (characteristic, bin) gets the key ``rank(loss) * p + (p - 1 - j)``,
-    where ``rank`` orders the distinct loss values of the whole card exactly
-    (equal losses share a rank).  Keys are distinct within a row, a larger key
-    means a larger loss or an equal loss earlier in the card, so the ``r``-th
-    reason is the ``r``-th largest key.  Keys are held as a ``(p, n)`` int16
-    array (int32/int64 if needed) and each round is an element-wise maximum over
-    the ``p`` rows, instead of row-wise argmax over an ``(n, p)`` float matrix.
-    """
-    p = len(chars)
-    width = MAX_REASONS
-    losses = [
-        np.subtract(ch.max_points, np.asarray(ch.points, dtype=np.float64)) for ch in chars
-    ]
-    if not (p and n) or not all(np.isfinite(x).all() for x in losses):
-        return _reason_codes_reference(chars, idx_cols, n)
-    distinct = np.unique(np.concatenate(losses))
-    n_keys = distinct.size * p
-    key_dtype: type[np.signedinteger[Any]] = (
-        np.int16 if n_keys < 2**15 else np.int32 if n_keys < 2**31 else np.int64
-    )
-    keys = np.empty((p, n), dtype=key_dtype)
-    for j, (x, idx) in enumerate(zip(losses, idx_cols, strict=True)):
-        table = (np.searchsorted(distinct, x) * p + (p - 1 - j)).astype(key_dtype)
-        np.take(table, idx, out=keys[j])
-    # what each key decodes to: reason code and points lost (-1 / 0 if no loss)
-    key_loss = np.repeat(distinct, p)
-    key_code = (p - 1) - np.tile(np.arange(p, dtype=np.intp), distinct.size)
-    key_lost = key_loss > 0
-    code_of = np.where(key_lost, key_code, -1).astype(np.intp)
-    pts_of = np.where(key_lost, key_loss, 0.0)
-    codes = np.full((n, width), -1, dtype=np.intp)
-    reason_pts = np.zeros((n, width), dtype=np.float64)
-    top = keys.max(axis=0)
-    for r in range(min(width, p)):
-        if r:
-            # keys are distinct within a column: knock out the one just taken
-            np.copyto(keys, -1, where=keys == top)
-            top = keys.max(axis=0)
-        codes[:, r] = code_of[top]
-        reason_pts[:, r] = pts_of[top]
-    return codes, reason_pts
-
-
-def fit_scorecard(
-    columns: Mapping[str, npt.ArrayLike],
-    bad: npt.ArrayLike,
-    *,
-    min_bin_share: float = 0.05,
-    max_bins: int = 6,
-    fine_bins: int = 20,
-    monotonic: bool | Mapping[str, bool] = True,
-    category_order: Mapping[str, Sequence[str]] | None = None,
-    binning_method: Method = "greedy",
-    prebinning: Prebinning = "quantile",
-    min_iv: float = 0.02,
-    include: str | Iterable[str] | None = None,
-    exclude: str | Iterable[str] | None = None,
-    l2: float | str = 1.0,
-    l2_grid: Sequence[float] = L2_GRID,
-    cv_folds: int = 5,
-    cv_seed: int = 0,
-    sign_check: bool = True,
-    base_score: float = 600.0,
-    base_odds: float = 50.0,
-    pdo: float = 20.0,
-    round_points: bool = True,
-    master_scale: MasterScale = DEFAULT_MASTER_SCALE,
-    version: str = "unversioned",
-    dataset: str = "",
-    fitted_on: str | None = None,
-) -> Scorecard:
-    """Fit a points scorecard.
-
-    Parameters
-    ----------
-    columns : mapping of str to array_like
-        Characteristics.  Numeric dtype (float/int/bool, NaN missing) is binned
-        as numeric; str/object (``None`` / ``""`` missing) as categorical.
-    bad : array_like of {0, 1}
-        1 for a loan that defaulted.
-    min_bin_share : float, default 0.05
-        Minimum share of loans in each value bin.
-    max_bins : int, default 6
-        Maximum value bins per characteristic (missing bin extra).
-    fine_bins : int, default 20
-        Quantiles for numeric fine classing.
-    monotonic : bool or mapping of str to bool, default True
-        Force a monotone bad rate in numeric characteristics (per name if a
-        mapping; names absent from the mapping default to True).
-    category_order : mapping of str to sequence of str, optional
-        Business order (best to worst) of a categorical's levels; WoE is forced
-        to fall along it.
-    binning_method : {"greedy", "optimal"}, default "greedy"
-        Coarse classing: greedy merges, or the grouping of the fine classes
-        with the largest IV under the same constraints (monotone bad rate,
-        ``min_bin_share``, ``max_bins``), found exactly by dynamic programming
-        (:func:`scoring.binning.optimal_blocks`).  On German Credit the optimal
-        grouping did not raise holdout AUC (docs/scoring.md), so it is not the
-        default.
-    prebinning : {"quantile", "tree"}, default "quantile"
-        Numeric fine classing: ``fine_bins`` quantiles, or a CART-style tree on
-        the target with at most ``fine_bins`` leaves of at least
-        ``min_bin_share`` of the sample (optbinning's pre-binning).  Both are
-        stored in ``metadata["options"]`` only when not the default.
-    min_iv : float, default 0.02
-        Characteristics with a lower IV are dropped unless in ``include``.
-    include, exclude : str or iterable of str, optional
-        Force characteristics in / out.
-    l2 : float or "cv", default 1.0
-        Ridge penalty of the logistic regression.  ``"cv"``: chosen from
-        ``l2_grid`` by nested cross-validation on the sample passed in
-        (``cv_folds`` stratified folds, seeded by ``cv_seed``; each inner fold
-        reruns binning, IV screen and regression on its training part; highest
-        mean holdout AUC, ties to the larger penalty).  The choice and the AUC
-        per penalty are stored in ``metadata["l2_cv"]``.  About 10x the fit
-        time; on German Credit it did not improve holdout AUC (docs/scoring.md).
-    l2_grid : sequence of float, default L2_GRID
-        Penalties tried when ``l2="cv"`` (0.1 to 100).
-    cv_folds, cv_seed : int, default 5, 0
-        Inner folds and their seed when ``l2="cv"``.
-    sign_check : bool, default True
-        Drop (one at a time, then refit) characteristics whose coefficient has
-        the wrong sign (risk rising with WoE), unless forced in.
-    base_score, base_odds, pdo : float, default 600, 50, 20
-        Scaling: ``base_score`` points = ``base_odds``:1 good:bad; odds double
-        every ``pdo`` points.
-    round_points : bool, default True
-        Round each bin's points and the base points to integers.
-    master_scale : MasterScale, default DEFAULT_MASTER_SCALE
-    version, dataset : str
-        Stored in the card.
-    fitted_on : str, optional
-        ISO timestamp stored as metadata; default now (UTC).
-
-    Returns
-    -------
-    Scorecard
-
-    Notes
-    -----
-    With WoE in the good/bad convention and the logistic model
-    :math:`\\ln\\frac{PD}{1-PD} = \\beta_0 + \\sum_j \\beta_j \\mathrm{WoE}_j`, the
-    factor :math:`F = \\mathrm{pdo}/\\ln 2` and offset
-    :math:`O = \\text{base\\_score} - F\\ln(\\text{base\\_odds})` give
-
-    .. math::
-
-        \\text{points} = \\underbrace{O - F\\beta_0}_{\\text{base points}}
-        + \\sum_j \\left(-F\\beta_j\\,\\mathrm{WoE}_{j,\\mathrm{bin}}\\right)
-        = O + F \\ln \\text{odds}_{good:bad} .
-    """
-    y = np.asarray(bad, dtype=np.float64).ravel()
-    if not np.all((y == 0) | (y == 1)):
-        raise ValueError("bad must be 0/1")
-    n = int(y.size)
-    if n == 0 or y.sum() == 0 or y.sum() == n:
-        raise ValueError("need both good and bad loans to fit")
-    inc, exc = _as_set(include), _as_set(exclude)
-    unknown = (inc | exc) - set(columns)
-    if unknown:
-        raise KeyError(f"include/exclude name unknown characteristics: {sorted(unknown)}")
-    orders = dict(category_order or {})
-    if binning_method not in METHODS:
-        raise ValueError(f"binning_method must be one of {METHODS}, not {binning_method!r}")
-    if prebinning not in PREBINNINGS:
-        raise ValueError(f"prebinning must be one of {PREBINNINGS}, not {prebinning!r}")
-
-    for name, values in columns.items():
-        if np.asarray(values).ravel().size != n:
-            raise ValueError(f"column {name!r} has {np.asarray(values).size} rows, expected {n}")
-    bin_opts: dict[str, Any] = {
-        "min_bin_share": min_bin_share,
-        "max_bins": max_bins,
-        "fine_bins": fine_bins,
-        "monotonic": monotonic,
-        "orders": orders,
-        "method": binning_method,
-        "prebinning": prebinning,
-    }
-    l2_cv: dict[str, Any] | None = None
-    if isinstance(l2, str):
-        if l2 != "cv":
-            raise ValueError(f"l2 must be a number or 'cv', not {l2!r}")
-        grid = tuple(float(v) for v in l2_grid)
-        if not grid or min(grid) <= 0:
-            raise ValueError("l2_grid must hold positive penalties")
-        l2_value, cv_auc = _choose_l2(
-            columns, y, grid, cv_folds=cv_folds, cv_seed=cv_seed, bin_opts=bin_opts,
-            min_iv=min_iv, inc=inc, exc=exc, sign_check=sign_check,
-        )
-        l2_cv = {
-            "grid": list(grid),
-            "folds": cv_folds,
-            "seed": cv_seed,
-            "mean_auc": [stored(a) for a in cv_auc],
-            "chosen": l2_value,
-        }
-    else:
-        l2_value = float(l2)
-
-    binnings = _fit_binnings(columns, y, **bin_opts)
-    iv_rows, selected = _screen(binnings, min_iv=min_iv, inc=inc, exc=exc)
-    woe_cols = {name: _woe_column(binnings[name], columns[name]) for name in selected}
-    fit, wrong_sign = _regress(woe_cols, y, selected, l2=l2_value, inc=inc, sign_check=sign_check)
-    for name in wrong_sign:
-        iv_rows[name]["status"] = "wrong sign"
-    selected = [s for s in selected if s not in wrong_sign]
-
-    factor = pdo / math.log(2.0)
-    offset = base_score - factor * math.log(base_odds)
-    base_points = offset - factor * fit.intercept
-    if round_points:
-        base_points = float(round(base_points))
-    chars: list[Characteristic] = []
-    for name, coef in zip(selected, fit.coef, strict=True):
-        b = binnings[name]
-        pts = -factor * float(coef) * np.asarray(b.woe, dtype=np.float64)
-        if round_points:
-            pts = np.round(pts)
-        pts = pts + 0.0  # normalise -0.0
-        unseen = int(np.argmin(pts))
-        chars.append(
-            Characteristic(
-                binning=b, coef=float(coef), points=tuple(float(v) for v in pts), unseen_bin=unseen
-            )
-        )
-        iv_rows[name]["coef"] = stored(float(coef))
-
-    metadata: dict[str, Any] = {
-        "fitted_on": fitted_on
-        or _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
-        "dataset": dataset,
-        "n": n,
-        "n_bad": int(y.sum()),
-        "iv_table": sorted(iv_rows.values(), key=lambda r: -float(r["iv"])),
-        "logistic": {"converged": fit.converged, "iterations": fit.n_iter},
-        **({"l2_cv": l2_cv} if l2_cv is not None else {}),
-        "options": {
-            "min_bin_share": min_bin_share,
-            "max_bins": max_bins,
-            "fine_bins": fine_bins,
-            "monotonic": monotonic if isinstance(monotonic, bool) else dict(monotonic),
-            "category_order": {k: list(v) for k, v in orders.items()},
-            # recorded only when not the original greedy / quantile binning, so a
-            # card's JSON (and the shipped one) is unchanged by these options;
-            # absent keys mean "greedy" / "quantile"
-            **({"binning_method": binning_method} if binning_method != "greedy" else {}),
-            **({"prebinning": prebinning} if prebinning != "quantile" else {}),
-            "min_iv": min_iv,
-            "include": sorted(inc),
-            "exclude": sorted(exc),
-            "l2": l2,
-            "sign_check": sign_check,
-            "round_points": round_points,
-        },
-    }
-    return Scorecard(
-        characteristics=tuple(chars),
-        base_points=base_points,
-        intercept=fit.intercept,
-        base_score=float(base_score),
-        base_odds=float(base_odds),
-        pdo=float(pdo),
-        version=version,
-        metadata=metadata,
-        master_scale=master_scale,
-    )

@@ -33,9 +33,11 @@ class SyntheticPortfolio:
         Manager id of each loan (``0..n_managers-1``; managers with no loan do not
         occur because every book has at least ``min_loans`` loans).
     segment : numpy.ndarray of int, shape (N,)
-        Segment code of each loan, index into :data:`SEGMENTS`.
+        Segment code of each loan, index into :data:`SEGMENTS`: the peer group to pass
+        as ``flag_managers(..., peer_group=segment)``.
     pd : numpy.ndarray of float, shape (N,)
-        PD at issue (what the scorecard predicted), in (0, 1).
+        PD at issue (what the scorecard predicted), in (0, 1); off by ``pd_bias`` in
+        the biased segment.
     bad : numpy.ndarray of int, shape (N,)
         1 = problem loan (90+ dpd).
     fpd : numpy.ndarray of int, shape (N,)
@@ -75,6 +77,9 @@ def synthetic_portfolio(
     honest_sigma: float = 0.08,
     fpd_share: float = 0.25,
     problem_fpd_share: float = 0.4,
+    honest_spread: float | None = None,
+    biased_segment: int | None = None,
+    pd_bias: float = -0.4,
 ) -> SyntheticPortfolio:
     """Generate a seeded portfolio with planted problem managers.
 
@@ -112,6 +117,16 @@ def synthetic_portfolio(
     fpd_share, problem_fpd_share : float
         Given a problem loan, probability that it was already a first-payment
         default, for honest and problem managers (fraud shows up early).
+    honest_spread : float, optional
+        Honest variation without truncation: honest managers' loans default with
+        probability ``min(0.95, r pd_true)``, ``r ~ LogNormal(0, honest_spread)``
+        (replaces ``honest_sigma``; 0.25 puts 5 % of honest managers beyond 1.5x).
+    biased_segment : int, optional
+        Segment (index into :data:`SEGMENTS`) whose PDs are off for everyone: the PD
+        recorded for its loans is ``pd_true * (1 + pd_bias)`` while defaults follow
+        ``pd_true``.
+    pd_bias : float
+        Relative error of the biased segment's PDs; -0.4 = "PDs run 40 % low".
 
     Returns
     -------
@@ -143,7 +158,10 @@ def synthetic_portfolio(
     seg_mean = rng.uniform(lo, hi, size=(n_managers, len(SEGMENTS)))
 
     is_problem = rng.random(n_managers) < problem_share
-    honest_r = np.clip(rng.lognormal(0.0, honest_sigma, n_managers), 0.75, 1.35)
+    if honest_spread is None:
+        honest_r = np.clip(rng.lognormal(0.0, honest_sigma, n_managers), 0.75, 1.35)
+    else:
+        honest_r = rng.lognormal(0.0, honest_spread, n_managers)
     problem_r = rng.uniform(problem_multiplier[0], problem_multiplier[1], n_managers)
     multiplier = np.where(is_problem, problem_r, honest_r)
 
@@ -157,6 +175,11 @@ def synthetic_portfolio(
     pd = rng.beta(pd_concentration * mean, pd_concentration * (1.0 - mean))
     pd = np.clip(pd, 1e-4, 0.9)
     p_true = np.minimum(0.95, multiplier[manager] * pd)
+    if biased_segment is not None:
+        if not 0 <= biased_segment < len(SEGMENTS) or not -1.0 < pd_bias:
+            raise ValueError("biased_segment must index SEGMENTS and pd_bias must exceed -1")
+        in_seg = segment == biased_segment
+        pd = np.where(in_seg, np.clip(pd * (1.0 + pd_bias), 1e-4, 0.95), pd)
     bad = (rng.random(n) < p_true).astype(np.int64)
     share = np.where(is_problem, problem_fpd_share, fpd_share)[manager]
     fpd = (bad.astype(bool) & (rng.random(n) < share)).astype(np.int64)

@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
 
 #: Pseudo-count added to the goods and bads of every bin before taking logs, so
 #: that a bin without goods or without bads still has a finite WoE.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.binning import UNSEEN, fit_categorical_binning, fit_numeric_binning
+from scoring.binning import UNSEEN
+from scoring.binning_fit import fit_categorical_binning, fit_numeric_binning
 from scoring.woe import woe_iv
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from scoring import Binning, Scorecard, fit_scorecard, load_scorecard
 from scoring.binning import _LOOKUP_BLOCK, UNSEEN
-from scoring.scorecard import _reason_codes, _reason_codes_reference
+from scoring.reason_codes import reason_codes, reason_codes_reference
 
 ALPHABET = "ab c\x00é漢"
 
@@ -113,8 +113,8 @@ def test_reason_codes_match_argmax_definition(p: int, round_points: bool) -> Non
     rng = np.random.default_rng(p * 2 + round_points)
     for _ in range(5):
         card, idx_cols = _random_card(rng, p, round_points)
-        fast = _reason_codes(card.characteristics, idx_cols, 500)
-        ref = _reason_codes_reference(card.characteristics, idx_cols, 500)
+        fast = reason_codes(card.characteristics, idx_cols, 500)
+        ref = reason_codes_reference(card.characteristics, idx_cols, 500)
         assert np.array_equal(fast[0], ref[0])
         assert fast[1].tobytes() == ref[1].tobytes()
 
@@ -127,7 +127,7 @@ def test_score_equals_reference_on_german(
     sub = {k: v[rows] for k, v in cols.items()}
     res = raw_card.score(sub)
     idx = [ch.bin_index(sub[ch.name]) for ch in raw_card.characteristics]
-    codes, pts = _reason_codes_reference(raw_card.characteristics, idx, rows.size)
+    codes, pts = reason_codes_reference(raw_card.characteristics, idx, rows.size)
     assert np.array_equal(res.reason_codes, codes)
     assert res.reason_points.tobytes() == pts.tobytes()
     total = np.full(rows.size, raw_card.base_points)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.logistic import fit_logistic_l2
-from scoring.validation import auc, ks, psi
+from scoring.metrics import auc, ks, psi
 
 
 def test_irls_solves_penalised_score_equations() -> None:

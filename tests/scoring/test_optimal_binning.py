@@ -14,13 +14,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scoring import Scorecard, fit_scorecard
-from scoring.binning import (
-    Binning,
-    fit_categorical_binning,
-    fit_numeric_binning,
-    optimal_blocks,
-    tree_cuts,
-)
+from scoring.binning import Binning
+from scoring.binning_fit import fit_categorical_binning, fit_numeric_binning
+from scoring.coarse_classing import optimal_blocks, tree_cuts
 from scoring.woe import woe_iv
 from tests.scoring.test_scorecard_properties import _columns, _row_strategy
 

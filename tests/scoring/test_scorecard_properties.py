@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring import DEFAULT_MASTER_SCALE, Scorecard, load_scorecard
-from scoring.scorecard import MAX_REASONS
+from scoring.reason_codes import MAX_REASONS
 
 DEFAULT = load_scorecard()
 
