@@ -1,9 +1,10 @@
 """Money conventions: ``Decimal`` kopecks, ROUND_HALF_UP, one shared context.
 
-Every money value is a ``Decimal`` with exactly two places. Intermediate
-expressions run in :data:`CTX` (40 significant digits) so that one exact
-expression is rounded once, which is what keeps the Decimal path and the
-integer batch path bit-identical.
+Every money value is a ``Decimal`` with exactly two places, or the same amount as an
+integer number of kopecks (:func:`kopecks`, :func:`from_kopecks` convert exactly). The
+schedules compute in kopecks (:mod:`~app.loanmath.amortisation`); the ``Decimal``
+formulas that remain (the annuity instalment, PDN) run in :data:`CTX` (40 significant
+digits), rounded once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from decimal import (
 
 from .errors import LoanMathError
 
-__all__ = ["CENT", "CTX", "ZERO", "as_decimal", "is_money", "to_money"]
+__all__ = ["CENT", "CTX", "ZERO", "as_decimal", "from_kopecks", "is_money", "kopecks", "to_money"]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -52,3 +53,17 @@ def to_money(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise LoanMathError("money must not be a float")
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+
+
+def kopecks(value: Decimal) -> int:
+    """A whole-kopeck ``Decimal`` as an integer number of kopecks (``12.30`` -> ``1230``)."""
+    scaled = value.scaleb(2, context=CTX)
+    whole = int(scaled)
+    if whole != scaled:
+        raise LoanMathError(f"{value} is not a whole number of kopecks")
+    return whole
+
+
+def from_kopecks(value: int) -> Decimal:
+    """``value`` kopecks as a ``Decimal`` with exactly two places (``1230`` -> ``12.30``)."""
+    return CTX.multiply(Decimal(value), CENT)

@@ -148,14 +148,11 @@ def kopeck_quote_json(s: loanmath.KopeckSchedule) -> bytes:
 
 
 def quote_bytes(req: QuoteRequest, *, today: date) -> bytes:
-    terms = terms_from(req, today)
     try:
-        fast = loanmath.kopeck_schedule(terms)
+        schedule = loanmath.kopeck_schedule(terms_from(req, today))
     except loanmath.LoanMathError as exc:
         raise Unprocessable(str(exc)) from exc
-    if fast is not None:
-        return kopeck_quote_json(fast)
-    return quote_json(schedule_for(terms))
+    return kopeck_quote_json(schedule)
 
 
 def early_repayment_bytes(req: EarlyRepaymentRequest, *, today: date) -> bytes:
