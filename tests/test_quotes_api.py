@@ -122,3 +122,31 @@ def test_api_enums_mirror_the_loan_maths_core() -> None:
     for api, core in ((quotes.Method, loanmath.Method), (quotes.DayCount, loanmath.DayCount),
                       (quotes.EarlyRepaymentMode, loanmath.EarlyRepaymentMode)):
         assert [m.value for m in api] == [m.value for m in core]
+
+
+def _pointers(r) -> list[str]:
+    return [e.get("pointer") for e in r.json().get("errors", [])]
+
+
+def test_a_schedule_past_9999_is_422_pointing_at_issue_date(client: TestClient, branch_a) -> None:
+    # issue_date 9999-01-01 + 24 months is past date.max: both routes answered 500 (ValueError)
+    late = BASE | {"issue_date": "9999-01-01"}
+    r = client.post("/v1/quotes", headers=branch_a, json=late)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert _pointers(r) == ["#/issue_date"] and "9999-12-31" in r.json()["detail"]
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a,
+                    json={"terms": late, "date": "9999-06-01", "amount": "1000"})
+    assert r.status_code == 422, r.text
+    assert _pointers(r) == ["#/terms/issue_date"] and "9999-12-31" in r.json()["detail"]
+    ok = client.post("/v1/quotes", headers=branch_a, json=BASE | {"issue_date": "9997-12-31"})
+    assert ok.status_code == 200 and ok.json()["payments"][-1]["date"] == "9999-12-31"
+
+
+def test_early_repayment_refusals_point_at_the_field(client: TestClient, branch_a) -> None:
+    body = {"terms": BASE, "date": "2030-06-15", "amount": "100000"}
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a, json=body)
+    assert r.status_code == 422 and _pointers(r) == ["#/date"]
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a, json=body | {"date": "2026-06-15",
+                                                                                "amount": "900000"})
+    assert r.status_code == 422 and _pointers(r) == ["#/amount"]

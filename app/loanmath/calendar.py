@@ -8,8 +8,10 @@ February does not shift the rest of the schedule.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from fractions import Fraction
+
+from .errors import LoanMathError
 
 __all__ = [
     "actual_day_fraction",
@@ -18,6 +20,7 @@ __all__ = [
     "days_in_month",
     "days_in_year",
     "is_leap",
+    "last_month_in_range",
     "payment_dates",
     "whole_months_between",
 ]
@@ -42,8 +45,18 @@ def days_in_year(year: int) -> int:
     return 366 if is_leap(year) else 365
 
 
+def last_month_in_range(start: date, months: int) -> bool:
+    """True when ``start`` plus ``months`` calendar months is a ``date`` (year 1..9999)."""
+    return MINYEAR <= start.year + (start.month - 1 + months) // 12 <= MAXYEAR
+
+
 def add_months(start: date, months: int) -> date:
-    """``start`` plus ``months`` calendar months, the day clamped to the month end."""
+    """``start`` plus ``months`` calendar months, the day clamped to the month end.
+
+    Raises :class:`LoanMathError` when the result falls outside 0001-01-01 .. 9999-12-31.
+    """
+    if not last_month_in_range(start, months):
+        raise LoanMathError(f"{start} plus {months} months is outside the calendar (years 1..9999)")
     index = start.month - 1 + months
     year = start.year + index // 12
     month = index % 12 + 1
@@ -57,6 +70,8 @@ def payment_dates(issue_date: date, count: int) -> list[date]:
     Equivalent to ``[add_months(issue_date, k) for k in 1..count]``, walked
     month by month because it runs once per schedule row.
     """
+    if not last_month_in_range(issue_date, count):
+        raise LoanMathError(f"payments from {issue_date} for {count} months would run past {date.max}")
     out: list[date] = []
     append = out.append
     day = issue_date.day
@@ -82,7 +97,7 @@ def whole_months_between(start: date, end: date) -> int:
     which is what makes a regular schedule's PSK fractions ``e_k`` zero.
     """
     if end < start:
-        raise ValueError("end precedes start")
+        raise LoanMathError(f"end {end} precedes start {start}")
     q = (end.year - start.year) * 12 + (end.month - start.month)
     while q > 0 and add_months(start, q) > end:
         q -= 1
@@ -97,7 +112,7 @@ def actual_day_fraction(start: date, end: date) -> Fraction:
     ``Fraction`` so that the caller can round the interest once.
     """
     if end < start:
-        raise ValueError("end precedes start")
+        raise LoanMathError(f"end {end} precedes start {start}")
     if start.year == end.year:
         return Fraction((end - start).days, days_in_year(start.year))
     total = Fraction(0)
@@ -124,5 +139,5 @@ def days_30e_360(start: date, end: date) -> int:
     Any month end counts as day 30, so 28 Feb -> 31 Mar is 30 days.
     """
     if end < start:
-        raise ValueError("end precedes start")
+        raise LoanMathError(f"end {end} precedes start {start}")
     return 360 * (end.year - start.year) + 30 * (end.month - start.month) + (_day_30(end) - _day_30(start))

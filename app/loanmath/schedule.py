@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 
 from .amortisation import Factor, Rows, amortise, differentiated_step, rate_ratio
-from .calendar import payment_dates
+from .calendar import last_month_in_range, payment_dates
 from .errors import LoanMathError
 from .interest import period_factor
 from .model import DayCount, KopeckSchedule, LoanTerms, Method, Payment, Schedule, make_payment
@@ -98,6 +98,10 @@ def validate_terms(terms: LoanTerms) -> _Terms:
     issue = terms.issue_date
     if isinstance(issue, datetime) or not isinstance(issue, date):
         raise LoanMathError("issue_date must be a datetime.date", field="terms.issue_date")
+    if not last_month_in_range(issue, n):
+        raise LoanMathError(
+            f"a {n}-month schedule issued on {issue} would run past {date.max}", field="terms.issue_date"
+        )
     try:
         method = Method(terms.method)
     except ValueError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -25,6 +26,23 @@ from schemas.quotes import (
     QuoteRequest,
     ScheduleRow,
 )
+
+
+def unprocessable(
+    exc: loanmath.LoanMathError, *, terms_at: str = "", names: Mapping[str, str] | None = None
+) -> Unprocessable:
+    """The 422 for a refusal of the maths, pointing at the request field its ``field`` names.
+
+    ``terms_at`` is where the request holds the loan terms (``""`` for a quote, whose body is
+    the terms; ``"terms/"`` for an early repayment); ``names`` maps the maths' parameter
+    names to the request's where they differ (``on`` -> ``date``).
+    """
+    errors = None
+    if exc.field:
+        head, _, attr = exc.field.partition(".")
+        path = terms_at + attr if head == "terms" and attr else (names or {}).get(exc.field, exc.field)
+        errors = [{"pointer": f"#/{path}", "detail": str(exc)}]
+    return Unprocessable(str(exc), errors=errors)
 
 
 def terms_from(req: QuoteRequest, today: date) -> loanmath.LoanTerms:
@@ -151,7 +169,7 @@ def quote_bytes(req: QuoteRequest, *, today: date) -> bytes:
     try:
         schedule = loanmath.kopeck_schedule(terms_from(req, today))
     except loanmath.LoanMathError as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise unprocessable(exc) from exc
     return kopeck_quote_json(schedule)
 
 
@@ -163,7 +181,7 @@ def schedule_for(terms: loanmath.LoanTerms) -> loanmath.Schedule:
     try:
         return loanmath.build_schedule(terms)
     except loanmath.LoanMathError as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise unprocessable(exc) from exc
 
 
 def quote(req: QuoteRequest, *, today: date) -> Quote:
@@ -216,7 +234,7 @@ def _early_schedule(req: EarlyRepaymentRequest, *, today: date) -> loanmath.Sche
             mode=loanmath.EarlyRepaymentMode(req.mode.value),
         )
     except loanmath.LoanMathError as exc:
-        raise Unprocessable(str(exc)) from exc
+        raise unprocessable(exc, terms_at="terms/", names={"on": "date"}) from exc
 
 
 def channel_for(role: Role, requested: str | None) -> str:
