@@ -150,3 +150,24 @@ def test_early_repayment_refusals_point_at_the_field(client: TestClient, branch_
     r = client.post("/v1/quotes/early-repayment", headers=branch_a, json=body | {"date": "2026-06-15",
                                                                                 "amount": "900000"})
     assert r.status_code == 422 and _pointers(r) == ["#/amount"]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # income 10^12, 0 %, 600 months, limit 100: the search ran past the 10^12 cap to
+    # 60,000,000,000,000,002.99, which the response's money type refused (500)
+    ({"monthly_income": "1000000000000", "monthly_debt_payments": "0", "annual_rate": "0",
+      "term_months": 600, "pdn_limit": "100"},
+     {"max_amount": "1000000000000.00", "regular_payment": "1666666666.67", "pdn": "0.0017"}),
+    # a 10^12 loan at 100 % over one month: its instalment carries interest beyond 10^12
+    ({"monthly_income": "1000000000000", "monthly_debt_payments": "0", "annual_rate": "100",
+      "term_months": 1, "pdn_limit": "100"},
+     {"max_amount": "1000000000000.00", "regular_payment": "1083333333333.33", "pdn": "1.0833"}),
+    # debts 10^14 times the income: nothing is affordable and the PDN is far above 100
+    ({"monthly_income": "0.01", "monthly_debt_payments": "1000000000000", "annual_rate": "10",
+      "term_months": 12, "pdn_limit": "0.5"},
+     {"max_amount": "0.00", "regular_payment": "0.00", "pdn": "100000000000000"}),
+])
+def test_max_amount_at_the_contract_extremes_is_200(client: TestClient, branch_a, body, expected) -> None:
+    r = client.post("/v1/quotes/max-amount", headers=branch_a, json=body)
+    assert r.status_code == 200, r.text
+    assert {k: r.json()[k] for k in expected} == expected

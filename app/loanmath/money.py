@@ -20,10 +20,23 @@ from decimal import (
 
 from .errors import LoanMathError
 
-__all__ = ["CENT", "CTX", "ZERO", "as_decimal", "from_kopecks", "is_money", "kopecks", "to_money"]
+__all__ = [
+    "CENT",
+    "CTX",
+    "MAX_MONEY",
+    "ZERO",
+    "as_decimal",
+    "from_kopecks",
+    "is_money",
+    "kopecks",
+    "money_arg",
+    "to_money",
+]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+#: The largest amount of money the package takes as an argument (a loan, a fee, an income).
+MAX_MONEY = Decimal(10) ** 12
 
 #: Context for intermediate arithmetic; built once (creating contexts is not free).
 CTX = Context(
@@ -41,6 +54,29 @@ def as_decimal(value: object, name: str) -> Decimal:
     if not dec.is_finite():
         raise LoanMathError(f"{name} must be finite (got {dec})")
     return dec
+
+
+def money_arg(value: object, name: str, *, positive: bool = False, field: str | None = None) -> Decimal:
+    """``value`` checked as a money argument: a finite ``Decimal`` of whole kopecks in
+    ``0 .. MAX_MONEY`` (``> 0`` when ``positive``), returned with two places.
+
+    Refusals are :class:`LoanMathError` with ``field`` (default ``name``).
+    """
+    field = name if field is None else field
+    try:
+        dec = as_decimal(value, name)
+    except LoanMathError as exc:
+        raise LoanMathError(str(exc), field=field) from exc
+    if positive and dec <= 0:
+        raise LoanMathError(f"{name} must be > 0 (got {dec})", field=field)
+    if dec < 0:
+        raise LoanMathError(f"{name} must be >= 0 (got {dec})", field=field)
+    if dec > MAX_MONEY:
+        raise LoanMathError(f"{name} must be <= {MAX_MONEY}", field=field)
+    kop = dec.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+    if kop != dec:
+        raise LoanMathError(f"{name} must be a whole number of kopecks (got {dec})", field=field)
+    return kop
 
 
 def is_money(value: Decimal) -> bool:

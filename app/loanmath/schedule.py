@@ -19,7 +19,7 @@ from .calendar import last_month_in_range, payment_dates
 from .errors import LoanMathError
 from .interest import period_factor
 from .model import DayCount, KopeckSchedule, LoanTerms, Method, Payment, Schedule, make_payment
-from .money import CENT, CTX, as_decimal, from_kopecks, kopecks
+from .money import CENT, CTX, MAX_MONEY, as_decimal, from_kopecks, kopecks, money_arg
 from .psk import monthly_flows_psk
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
 
 MAX_TERM_MONTHS = 600
 MAX_ANNUAL_RATE = Decimal(1000)
-MAX_AMOUNT = Decimal(10) ** 12
+MAX_AMOUNT = MAX_MONEY
 
 _ONE = Decimal(1)
 _D1200 = Decimal(1200)
@@ -56,21 +56,7 @@ class _Terms:
 
 
 def _money_field(value: object, name: str, *, positive: bool = False) -> Decimal:
-    field = f"terms.{name}"
-    try:
-        dec = as_decimal(value, name)
-    except LoanMathError as exc:
-        raise LoanMathError(str(exc), field=field) from exc
-    if positive and dec <= 0:
-        raise LoanMathError(f"{name} must be > 0 (got {dec})", field=field)
-    if dec < 0:
-        raise LoanMathError(f"{name} must be >= 0 (got {dec})", field=field)
-    if dec > MAX_AMOUNT:
-        raise LoanMathError(f"{name} must be <= {MAX_AMOUNT}", field=field)
-    kop = dec.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
-    if kop != dec:  # is_money(), with the quantized value kept
-        raise LoanMathError(f"{name} must be a whole number of kopecks (got {dec})", field=field)
-    return kop
+    return money_arg(value, name, positive=positive, field=f"terms.{name}")
 
 
 def validate_terms(terms: LoanTerms) -> _Terms:

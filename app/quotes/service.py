@@ -214,7 +214,8 @@ def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
             max_amount=high,
         )
     except loanmath.LoanMathError as exc:
-        raise Unprocessable(str(exc)) from exc
+        # the product's bounds are not in the request: point at the product
+        raise unprocessable(exc, names={"min_amount": "product_code", "max_amount": "product_code"}) from exc
     return MaxAmount(
         max_amount=result.max_amount, regular_payment=result.regular_payment, pdn=result.pdn, annual_rate=rate
     )
