@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from .amortisation import WHOLE_MONTH, Factor, row_interest
-from .calendar import actual_day_fraction, days_30e_360
+from .calendar import check_args, days_30e_360, year_fraction
 from .errors import LoanMathError
 from .model import DayCount
 from .money import as_decimal, from_kopecks
@@ -34,7 +34,7 @@ def period_factor(start: date, end: date, day_count: DayCount, *, whole_month: b
         if whole_month:
             return WHOLE_MONTH
         return days_30e_360(start, end), 36000
-    frac = actual_day_fraction(start, end)
+    frac = year_fraction(start, end)
     return frac.numerator, 100 * frac.denominator
 
 
@@ -76,8 +76,9 @@ def accrued_interest(
     annual_rate = as_decimal(annual_rate, "annual_rate")
     if balance < 0 or annual_rate < 0:
         raise LoanMathError("balance and annual_rate must be >= 0")
+    check_args(("start", start), ("end", end))
     if end < start:
-        raise LoanMathError(f"accrual end {end} precedes start {start}")
+        raise LoanMathError(f"accrual end {end} precedes start {start}", field="end")
     try:
         dc = DayCount(day_count)
     except ValueError as exc:

@@ -88,7 +88,10 @@ def to_money(value: Decimal | int | str) -> Decimal:
     """Round to the kopeck, half up (the bank's rounding), returning 2 places."""
     if isinstance(value, float):
         raise LoanMathError("money must not be a float")
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+    try:
+        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+    except (ArithmeticError, TypeError, ValueError) as exc:  # not a number, not finite, > 38 digits
+        raise LoanMathError(f"{value!r} is not an amount of money") from exc
 
 
 def kopecks(value: Decimal) -> int:

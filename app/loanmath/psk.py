@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import numpy.typing as npt
 
-from .calendar import add_months, whole_months_between
+from .calendar import add_months, check_args, whole_months_between
 from .errors import LoanMathError
 from .money import CTX, as_decimal
 
@@ -57,6 +57,7 @@ def psk_periods(issue_date: date, when: date) -> tuple[int, float]:
 def _prepare(
     issue_date: date, flows: Sequence[tuple[date, Decimal]]
 ) -> tuple[_FloatArr, _FloatArr, _FloatArr]:
+    check_args(("issue_date", issue_date))
     if not flows:
         raise LoanMathError("PSK needs at least two cash flows")
     n = len(flows)
@@ -64,6 +65,7 @@ def _prepare(
     qs = np.empty(n)
     es = np.empty(n)
     for k, (when, value) in enumerate(flows):
+        check_args(("flow date", when))
         if when < issue_date:
             raise LoanMathError(f"cash flow on {when} precedes the issue date {issue_date}")
         q, e = psk_periods(issue_date, when)
