@@ -184,10 +184,6 @@ def schedule_for(terms: loanmath.LoanTerms) -> loanmath.Schedule:
         raise unprocessable(exc) from exc
 
 
-def quote(req: QuoteRequest, *, today: date) -> Quote:
-    return to_quote(schedule_for(terms_from(req, today)))
-
-
 def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
     rate, limit = req.annual_rate, req.pdn_limit
     low: Decimal | None = None
@@ -219,10 +215,6 @@ def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
     return MaxAmount(
         max_amount=result.max_amount, regular_payment=result.regular_payment, pdn=result.pdn, annual_rate=rate
     )
-
-
-def early_repayment(req: EarlyRepaymentRequest, *, today: date) -> Quote:
-    return to_quote(_early_schedule(req, today=today))
 
 
 def _early_schedule(req: EarlyRepaymentRequest, *, today: date) -> loanmath.Schedule:
