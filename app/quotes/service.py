@@ -134,20 +134,8 @@ def _rows_template(dates: tuple[str, ...], fee: str) -> str:
     )
 
 
-#: Up to this many rows the (roubles, kopecks) pairs are split in plain Python; numpy's
-#: fixed cost per call is more than the work below it (12 rows: 11 -> 5 us; even at 60).
-_NUMPY_MIN_ROWS = 60
-
-
 def _row_values(s: loanmath.KopeckSchedule) -> list[int]:
     """Every row's principal, interest, payment and balance as whole roubles and kopecks."""
-    if len(s.payment) < _NUMPY_MIN_ROWS:
-        values: list[int] = []
-        extend = values.extend
-        for row in zip(s.principal, s.interest, s.payment, s.balance, strict=True):
-            for v in row:
-                extend(divmod(v, 100))
-        return values
     columns = np.array((s.principal, s.interest, s.payment, s.balance), dtype=np.int64)
     whole, cents = np.divmod(columns, 100)  # row values are never negative
     out: list[int] = np.stack((whole, cents), axis=-1).transpose(1, 0, 2).ravel().tolist()
