@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.applications import Purpose
-from schemas.money import Money, PositiveMoney, RatePercent, Ratio
+from schemas.money import Money, PositiveMoney, RatePercent, Ratio, _as_plain_string, _as_string
 from schemas.products import Channel, ProductCode
 
 
@@ -32,6 +33,22 @@ Psk = Annotated[
     str, Field(pattern=r"^\d+\.\d{3}$", description="PSK, percent a year, 3 decimals", examples=["21.742"])
 ]
 Term = Annotated[int, Field(ge=1, le=600, description="Months", examples=[12])]
+
+# What the maths answers can exceed what a request may send: the instalment of a 10^12 loan
+# carries its interest, and the PDN of debts far above the income is far above 100. These
+# response-only types are Money and Ratio without the request bounds (same description and
+# serializer, so the served contract reads the same); MaxAmount used the bounded types and a
+# valid request then failed its own response validation (500).
+PaymentAmount = Annotated[
+    Decimal,
+    Field(description="Roubles, a decimal string with at most 2 decimal places", examples=["500000.00"]),
+    _as_string,
+]
+PdnRatio = Annotated[
+    Decimal,
+    Field(description="A ratio such as PDN: 0.5 means payments take half the income", examples=["0.5"]),
+    _as_plain_string,
+]
 
 
 class QuoteRequest(BaseModel):
@@ -112,8 +129,8 @@ class MaxAmountRequest(BaseModel):
 
 class MaxAmount(BaseModel):
     max_amount: Money
-    regular_payment: Money
-    pdn: Ratio
+    regular_payment: PaymentAmount
+    pdn: PdnRatio
     annual_rate: RatePercent
 
 

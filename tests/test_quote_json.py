@@ -10,7 +10,6 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app import loanmath
-from app.quotes import service as quotes_service
 from app.quotes.service import kopeck_quote_json, quote_json, to_quote
 
 money = st.integers(min_value=100_000, max_value=5_000_000_000).map(lambda k: Decimal(k).scaleb(-2))
@@ -74,14 +73,11 @@ def test_early_repayment_schedules_too(
 
 
 @pytest.mark.parametrize("term", [1, 12, 59, 60, 61, 360])
-def test_short_and_long_schedules_split_money_the_same_way(term: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # below service._NUMPY_MIN_ROWS rows the (roubles, kopecks) pairs come from plain Python
+def test_short_and_long_kopeck_quotes_are_the_models_bytes(term: int) -> None:
+    # one money splitter (numpy) for every length since the plain-Python one for short
+    # quotes measured within 15 % (docs/loan-maths.md, "Fast paths: measured")
     terms = loanmath.LoanTerms(amount=Decimal("987654.32"), annual_rate=Decimal("19.9"), term_months=term,
                                issue_date=date(2026, 1, 31), upfront_fee=Decimal("1500.00"),
                                monthly_fee=Decimal("99.00"))
-    fast = loanmath.kopeck_schedule(terms)
-    assert fast is not None
-    body = kopeck_quote_json(fast)
-    for threshold in (0, 10**6):  # always numpy, never numpy
-        monkeypatch.setattr(quotes_service, "_NUMPY_MIN_ROWS", threshold)
-        assert kopeck_quote_json(fast) == body == quote_json(loanmath.build_schedule(terms))
+    schedule = loanmath.build_schedule(terms)
+    assert kopeck_quote_json(loanmath.kopeck_schedule(terms)) == to_quote(schedule).model_dump_json().encode()

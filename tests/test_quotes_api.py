@@ -7,6 +7,8 @@ from decimal import Decimal
 import numpy_financial as npf
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 BASE = {"amount": "300000", "annual_rate": "18.9", "term_months": 24, "issue_date": "2026-01-31"}
 
@@ -122,3 +124,100 @@ def test_api_enums_mirror_the_loan_maths_core() -> None:
     for api, core in ((quotes.Method, loanmath.Method), (quotes.DayCount, loanmath.DayCount),
                       (quotes.EarlyRepaymentMode, loanmath.EarlyRepaymentMode)):
         assert [m.value for m in api] == [m.value for m in core]
+
+
+def _pointers(r) -> list[str]:
+    return [e.get("pointer") for e in r.json().get("errors", [])]
+
+
+def test_a_schedule_past_9999_is_422_pointing_at_issue_date(client: TestClient, branch_a) -> None:
+    # issue_date 9999-01-01 + 24 months is past date.max: both routes answered 500 (ValueError)
+    late = BASE | {"issue_date": "9999-01-01"}
+    r = client.post("/v1/quotes", headers=branch_a, json=late)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert _pointers(r) == ["#/issue_date"] and "9999-12-31" in r.json()["detail"]
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a,
+                    json={"terms": late, "date": "9999-06-01", "amount": "1000"})
+    assert r.status_code == 422, r.text
+    assert _pointers(r) == ["#/terms/issue_date"] and "9999-12-31" in r.json()["detail"]
+    ok = client.post("/v1/quotes", headers=branch_a, json=BASE | {"issue_date": "9997-12-31"})
+    assert ok.status_code == 200 and ok.json()["payments"][-1]["date"] == "9999-12-31"
+
+
+def test_early_repayment_refusals_point_at_the_field(client: TestClient, branch_a) -> None:
+    body = {"terms": BASE, "date": "2030-06-15", "amount": "100000"}
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a, json=body)
+    assert r.status_code == 422 and _pointers(r) == ["#/date"]
+    r = client.post("/v1/quotes/early-repayment", headers=branch_a, json=body | {"date": "2026-06-15",
+                                                                                "amount": "900000"})
+    assert r.status_code == 422 and _pointers(r) == ["#/amount"]
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # income 10^12, 0 %, 600 months, limit 100: the search ran past the 10^12 cap to
+    # 60,000,000,000,000,002.99, which the response's money type refused (500)
+    ({"monthly_income": "1000000000000", "monthly_debt_payments": "0", "annual_rate": "0",
+      "term_months": 600, "pdn_limit": "100"},
+     {"max_amount": "1000000000000.00", "regular_payment": "1666666666.67", "pdn": "0.0017"}),
+    # a 10^12 loan at 100 % over one month: its instalment carries interest beyond 10^12
+    ({"monthly_income": "1000000000000", "monthly_debt_payments": "0", "annual_rate": "100",
+      "term_months": 1, "pdn_limit": "100"},
+     {"max_amount": "1000000000000.00", "regular_payment": "1083333333333.33", "pdn": "1.0833"}),
+    # debts 10^14 times the income: nothing is affordable and the PDN is far above 100
+    ({"monthly_income": "0.01", "monthly_debt_payments": "1000000000000", "annual_rate": "10",
+      "term_months": 12, "pdn_limit": "0.5"},
+     {"max_amount": "0.00", "regular_payment": "0.00", "pdn": "100000000000000"}),
+])
+def test_max_amount_at_the_contract_extremes_is_200(client: TestClient, branch_a, body, expected) -> None:
+    r = client.post("/v1/quotes/max-amount", headers=branch_a, json=body)
+    assert r.status_code == 200, r.text
+    assert {k: r.json()[k] for k in expected} == expected
+
+
+# Hypothesis over the whole contract of the three quote endpoints: every body the request
+# schemas allow (and some they do not) is answered 200 or a 422 problem, never 5xx.
+_money = st.one_of(st.integers(1, 10**14), st.just(10**14)).map(lambda k: str(Decimal(k).scaleb(-2)))
+_money0 = st.one_of(st.just("0"), _money)
+_rate = st.integers(0, 1_000_000).map(lambda k: str(Decimal(k).scaleb(-4)))
+_day = st.dates().map(lambda d: d.isoformat())
+_FUZZ = settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@st.composite
+def _quote_bodies(draw: st.DrawFn) -> dict[str, object]:
+    n = draw(st.integers(1, 600))
+    return {"amount": draw(_money), "annual_rate": draw(_rate), "term_months": n, "issue_date": draw(_day),
+            "method": draw(st.sampled_from(["annuity", "differentiated"])),
+            "day_count": draw(st.sampled_from(["30/360", "actual/365"])),
+            "upfront_fee": draw(_money0), "monthly_fee": draw(_money0),
+            "grace_months": draw(st.one_of(st.just(0), st.integers(0, n)))}
+
+
+def _200_or_422(r) -> None:
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        assert r.headers["content-type"].startswith("application/problem+json")
+
+
+@_FUZZ
+@given(body=_quote_bodies())
+def test_any_quote_is_200_or_422(client: TestClient, admin, body) -> None:
+    _200_or_422(client.post("/v1/quotes", headers=admin, json=body))
+
+
+@_FUZZ
+@given(terms=_quote_bodies(), day=_day, cash=_money, mode=st.sampled_from(["reduce_term", "reduce_payment"]))
+def test_any_early_repayment_is_200_or_422(client: TestClient, admin, terms, day, cash, mode) -> None:
+    body = {"terms": terms, "date": day, "amount": cash, "mode": mode}
+    _200_or_422(client.post("/v1/quotes/early-repayment", headers=admin, json=body))
+
+
+@_FUZZ
+@given(income=_money, debts=_money0, rate=_rate, n=st.integers(1, 600),
+       limit=st.integers(1, 1_000_000).map(lambda k: str(Decimal(k).scaleb(-4))),
+       product=st.sampled_from([None, "consumer", "pos_installment"]))
+def test_any_max_amount_is_200_or_422(client: TestClient, admin, income, debts, rate, n, limit, product) -> None:
+    body = {"monthly_income": income, "monthly_debt_payments": debts, "annual_rate": rate, "term_months": n,
+            "pdn_limit": limit} | ({"product_code": product} if product else {})
+    _200_or_422(client.post("/v1/quotes/max-amount", headers=admin, json=body))

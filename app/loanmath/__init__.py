@@ -22,11 +22,10 @@ from .calendar import (
 from .early_repayment import early_repayment
 from .errors import LoanMathError
 from .interest import accrued_interest
-from .kopecks import KopeckSchedule, kopeck_schedule
-from .model import DayCount, EarlyRepaymentMode, LoanTerms, Method, Payment, Schedule
+from .model import DayCount, EarlyRepaymentMode, KopeckSchedule, LoanTerms, Method, Payment, Schedule
 from .money import CENT, to_money
 from .psk import psk, psk_base_rate, psk_periods
-from .schedule import annuity_payment, build_schedule, validate_terms
+from .schedule import annuity_payment, build_schedule, kopeck_schedule, validate_terms
 
 __all__ = [
     "CENT",

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from .errors import LoanMathError
-from .money import CENT, CTX, ZERO, as_decimal
+from .money import CENT, CTX, ZERO, as_decimal, from_kopecks, is_money, kopecks, money_arg
 from .schedule import MAX_AMOUNT, MAX_ANNUAL_RATE, MAX_TERM_MONTHS, annuity_payment
 
-__all__ = ["Affordability", "max_affordable_amount", "pdn"]
+__all__ = ["MAX_PDN_LIMIT", "Affordability", "max_affordable_amount", "pdn"]
 
 _PDN_PLACES = Decimal("0.0001")
 _ONE = Decimal(1)
+#: The largest PDN limit taken (a ratio: 100 means payments may take 100 times the income).
+MAX_PDN_LIMIT = Decimal(100)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +29,18 @@ class Affordability:
 def pdn(monthly_income: Decimal, monthly_debt_payments: Decimal, new_payment: Decimal) -> Decimal:
     """Debt-load ratio ``(existing debt payments + new payment) / income``, 4 places half up.
 
-    A ratio, not percent: 0.4500 means 45 %.
+    A ratio, not percent: 0.4500 means 45 %. Each argument is money (whole kopecks, up to
+    10^12; ``new_payment`` up to twice that, an instalment with its interest); the ratio
+    can exceed 1 (and 100) when the debts exceed the income.
     """
-    income = as_decimal(monthly_income, "monthly_income")
-    debts = as_decimal(monthly_debt_payments, "monthly_debt_payments")
+    income = money_arg(monthly_income, "monthly_income", positive=True)
+    debts = money_arg(monthly_debt_payments, "monthly_debt_payments")
     new = as_decimal(new_payment, "new_payment")
-    if income <= 0:
-        raise LoanMathError(f"monthly_income must be > 0 (got {income})")
-    if debts < 0 or new < 0:
-        raise LoanMathError("debt payments must be >= 0")
-    return CTX.divide(debts + new, income).quantize(_PDN_PLACES, rounding=ROUND_HALF_UP)
-
-
-def _kop(value: Decimal) -> int:
-    return int(value.scaleb(2))
+    if not 0 <= new <= 2 * MAX_AMOUNT or not is_money(new):
+        raise LoanMathError(
+            f"new_payment must be whole kopecks in 0..{2 * MAX_AMOUNT} (got {new})", field="new_payment"
+        )
+    return CTX.divide(CTX.add(debts, new), income).quantize(_PDN_PLACES, rounding=ROUND_HALF_UP, context=CTX)
 
 
 def max_affordable_amount(
@@ -65,7 +65,8 @@ def max_affordable_amount(
         Ratio (0.5 = 50 %). The condition is on the exact ratio,
         ``debts + A(P) <= pdn_limit * income`` (not on the 4-place rounding).
     min_amount, max_amount : Decimal, optional
-        Product bounds. The result is clamped to ``max_amount``; when even
+        Product bounds. The result is clamped to ``max_amount`` (and always to
+        ``MAX_AMOUNT``, 10^12, the largest loan the package computes); when even
         ``min_amount`` is unaffordable the result is ``max_amount = 0`` with a
         zero instalment (the loan cannot be offered).
 
@@ -82,51 +83,43 @@ def max_affordable_amount(
     kopecks in a bracket around ``P*`` then finds the largest ``P`` with
     ``A(P) <= B`` exactly.
     """
-    income = as_decimal(monthly_income, "monthly_income")
-    debts = as_decimal(monthly_debt_payments, "monthly_debt_payments")
+    income = money_arg(monthly_income, "monthly_income", positive=True)
+    debts = money_arg(monthly_debt_payments, "monthly_debt_payments")
     rate = as_decimal(annual_rate, "annual_rate")
-    limit = as_decimal(pdn_limit, "pdn_limit")
-    if income <= 0:
-        raise LoanMathError(f"monthly_income must be > 0 (got {income})")
-    if debts < 0:
-        raise LoanMathError("monthly_debt_payments must be >= 0")
     if not 0 <= rate <= MAX_ANNUAL_RATE:
-        raise LoanMathError(f"annual_rate must be in 0..{MAX_ANNUAL_RATE} (got {rate})")
-    if limit <= 0:
-        raise LoanMathError(f"pdn_limit must be > 0 (got {limit})")
+        raise LoanMathError(f"annual_rate must be in 0..{MAX_ANNUAL_RATE} (got {rate})", field="annual_rate")
+    limit = as_decimal(pdn_limit, "pdn_limit")
+    if not 0 < limit <= MAX_PDN_LIMIT:
+        raise LoanMathError(f"pdn_limit must be in (0, {MAX_PDN_LIMIT}] (got {limit})", field="pdn_limit")
     n = term_months
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_TERM_MONTHS:
-        raise LoanMathError(f"term_months must be an integer in 1..{MAX_TERM_MONTHS}")
-    lo_bound = None if min_amount is None else as_decimal(min_amount, "min_amount")
-    hi_bound = None if max_amount is None else as_decimal(max_amount, "max_amount")
-    if lo_bound is not None and lo_bound < 0:
-        raise LoanMathError("min_amount must be >= 0")
-    if hi_bound is not None and hi_bound <= 0:
-        raise LoanMathError("max_amount must be > 0")
-    if lo_bound is not None and hi_bound is not None and lo_bound > hi_bound:
-        raise LoanMathError("min_amount exceeds max_amount")
+        raise LoanMathError(f"term_months must be an integer in 1..{MAX_TERM_MONTHS}", field="term_months")
+    low = None if min_amount is None else money_arg(min_amount, "min_amount")
+    high = None if max_amount is None else money_arg(max_amount, "max_amount", positive=True)
+    if low is not None and high is not None and low > high:
+        raise LoanMathError("min_amount exceeds max_amount", field="min_amount")
 
     budget = CTX.subtract(CTX.multiply(limit, income), debts)
     best = _largest_affordable_kop(budget, rate, n) if budget > 0 else 0
-    cap = _kop(min(hi_bound, MAX_AMOUNT).quantize(CENT, ROUND_FLOOR)) if hi_bound else None
-    if cap is not None and best > cap:
-        best = cap
-    if lo_bound is not None and best < _kop(lo_bound.quantize(CENT, ROUND_CEILING)):
+    if high is not None:
+        best = min(best, kopecks(high))
+    if low is not None and best < kopecks(low):
         best = 0
-    amount = Decimal(best).scaleb(-2)
+    amount = from_kopecks(best)
     instalment = annuity_payment(amount, rate, n) if best else ZERO
-    return Affordability(
-        max_amount=amount.quantize(CENT),
-        regular_payment=instalment,
-        pdn=pdn(income, debts, instalment),
-    )
+    return Affordability(max_amount=amount, regular_payment=instalment, pdn=pdn(income, debts, instalment))
 
 
 def _largest_affordable_kop(budget: Decimal, rate: Decimal, n: int) -> int:
-    """Largest ``P`` in kopecks with ``annuity_payment(P) <= budget`` (0 if none)."""
+    """Largest ``P`` in kopecks, at most ``MAX_AMOUNT``, with ``annuity_payment(P) <= budget``
+    (0 if none)."""
 
     def fits(kop: int) -> bool:
-        return annuity_payment(Decimal(kop).scaleb(-2), rate, n) <= budget
+        return annuity_payment(from_kopecks(kop), rate, n) <= budget
+
+    top = kopecks(MAX_AMOUNT)  # no loan beyond the largest amount the package lends
+    if fits(top):
+        return top
 
     if rate == 0:
         estimate = CTX.multiply(budget, Decimal(n))
@@ -134,7 +127,7 @@ def _largest_affordable_kop(budget: Decimal, rate: Decimal, n: int) -> int:
         r = CTX.divide(rate, Decimal(1200))
         v = CTX.power(CTX.add(_ONE, r), -n)
         estimate = CTX.divide(CTX.multiply(budget, CTX.subtract(_ONE, v)), r)
-    guess = min(_kop(estimate.quantize(CENT, ROUND_FLOOR)), _kop(MAX_AMOUNT))
+    guess = min(kopecks(estimate.quantize(CENT, ROUND_FLOOR, context=CTX)), top)
     # A(P) moves by at most one rounding (0.005) from its exact value, so the
     # answer lies within 0.01 / (dA/dP) of the estimate; widen until bracketed.
     width = max(2, n)
@@ -144,9 +137,9 @@ def _largest_affordable_kop(budget: Decimal, rate: Decimal, n: int) -> int:
         width *= 2
     if lo == 0 and not fits(0):
         return 0
-    hi = guess + width
-    while fits(hi):
-        lo, hi = hi, hi + 2 * width
+    hi = min(guess + width, top)
+    while fits(hi):  # ends by hi == top at the latest: not fits(top)
+        lo, hi = hi, min(hi + 2 * width, top)
         width *= 2
     while hi - lo > 1:  # invariant: fits(lo) and not fits(hi)
         mid = (lo + hi) // 2

@@ -1,13 +1,14 @@
-"""Vectorised 30/360 schedules in integer kopecks, bit-identical to the Decimal path.
+"""Vectorised 30/360 schedules in integer kopecks, bit-identical to ``build_schedule``.
 
-Loans run side by side (numpy over loans, a Python loop over the month index
-only). Interest of a month is ``round_half_up(balance * bp / 120000)`` kopecks,
-which equals the Decimal path's ``(B * R / 1200).quantize(0.01, HALF_UP)``
-because ``B = balance/100`` and ``R = bp/100``. The annuity instalment is
-computed in float64 and rounded; the rare loans whose float value lies
-within a relative 1e-11 of a half-kopeck are recomputed with the Decimal
-formula (:func:`~app.loanmath.schedule.annuity_payment`), which makes the
-instalment exact too.
+Loans run side by side (numpy over loans, a Python loop over the month index only), on
+the pieces of :mod:`~app.loanmath.amortisation` applied to int64 arrays: a month's
+interest is :func:`~app.loanmath.amortisation.row_interest` at rate ``bp / 100`` over
+a whole month (``half_up(B bp, 120000)``), a regular row repays
+:func:`~app.loanmath.amortisation.repaid` of ``A - I`` (or of the differentiated step
+:func:`~app.loanmath.amortisation.differentiated_step`), the last row the balance. The
+annuity instalment is :func:`~app.loanmath.schedule.annuity_payment`: estimated in
+float64 and rounded, the rare loans whose float value lies within a relative 1e-11 of a
+half kopeck recomputed with that formula, which makes the instalment exact too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from decimal import Decimal
 import numpy as np
 import numpy.typing as npt
 
+from .amortisation import WHOLE_MONTH, differentiated_step, repaid, row_interest
 from .errors import LoanMathError
+from .money import from_kopecks, kopecks
 from .schedule import annuity_payment
 
 __all__ = [
@@ -85,13 +88,14 @@ def annuity_instalments_kop(amounts_kop: I64, rate_bp: I64, term_months: I64) ->
     ``P r / -expm1(-m log1p(r))`` (accurate to a few ulps). Rounding half up
     is only ambiguous when the float lands next to ``x.5``; those loans (a
     window of ``1e-6 + 1e-11 * A`` kopecks, well above the float error) are
-    recomputed in Decimal. At rate 0 the integer ``round_half_up(P / m)``.
+    recomputed in Decimal. At rate 0 ``round_half_up(P / m)``, which is the
+    differentiated step.
     """
     p, r, m = _check(amounts_kop, rate_bp, term_months)
     out = np.empty(p.shape, dtype=np.int64)
     zero = r == 0
     if zero.any():
-        out[zero] = (2 * p[zero] + m[zero]) // (2 * m[zero])
+        out[zero] = differentiated_step(p[zero], m[zero])
     pos = ~zero
     if pos.any():
         pf = p[pos].astype(np.float64)
@@ -103,12 +107,8 @@ def annuity_instalments_kop(amounts_kop: I64, rate_bp: I64, term_months: I64) ->
         near = np.abs(frac - 0.5) <= 1e-6 + 1e-11 * a
         res = rounded.astype(np.int64)
         for j in np.nonzero(near)[0]:
-            exact = annuity_payment(
-                Decimal(int(p[pos][j])).scaleb(-2),
-                Decimal(int(r[pos][j])).scaleb(-2),
-                int(m[pos][j]),
-            )
-            res[j] = int(exact.scaleb(2))
+            rate = Decimal(int(r[pos][j])).scaleb(-2)
+            res[j] = kopecks(annuity_payment(from_kopecks(int(p[pos][j])), rate, int(m[pos][j])))
         out[pos] = res
     return out
 
@@ -133,19 +133,11 @@ def _run(p: I64, r: I64, m: I64, step: I64, *, annuity: bool) -> tuple[I64, I64,
         k = int(alive[j])
         ends = int(alive[j + 1])  # loans [ends:k] have their last month now
         b = bal[:k]
-        ints = interest[j, :k]
-        np.multiply(b, rs[:k], out=ints)
-        ints *= 2
-        ints += 120000
-        ints //= 240000
-        prin = principal[j, :k]
-        if annuity:
-            # A - I >= 0 always on 30/360: I = round(B r) <= round(P r) <= round(P c) = A.
-            np.subtract(st[:k], ints, out=prin)
-        else:
-            prin[:] = st[:k]
-        np.minimum(prin, b, out=prin)
-        prin[ends:] = b[ends:]
+        ints = row_interest(b, (rs[:k], 100), WHOLE_MONTH)  # rate bp / 100 percent
+        prin = repaid(st[:k] - ints if annuity else st[:k], b, np.minimum, np.maximum)
+        prin[ends:] = b[ends:]  # the last row repays the balance
+        interest[j, :k] = ints
+        principal[j, :k] = prin
         b -= prin
         balance[j, :k] = b
     if not np.array_equal(order, np.arange(n)):
@@ -178,8 +170,8 @@ def annuity_schedules_batch(amounts_kop: I64, annual_rate_bp: I64, term_months: 
 
     Notes
     -----
-    Interest ``I = (2 B bp + 120000) // 240000`` (half up of ``B bp / 120000``),
-    principal ``A - I`` clipped to ``[0, B]``, the last month clears ``B``.
+    Interest ``I = half_up(B bp, 120000)`` (``B bp / 100 / 1200``), principal ``A - I``
+    clamped to ``[0, B]``, the last month clears ``B``: :mod:`~app.loanmath.amortisation`.
     """
     p, r, m = _check(amounts_kop, annual_rate_bp, term_months)
     inst = annuity_instalments_kop(p, r, m)
@@ -190,6 +182,6 @@ def annuity_schedules_batch(amounts_kop: I64, annual_rate_bp: I64, term_months: 
 def differentiated_schedules_batch(amounts_kop: I64, annual_rate_bp: I64, term_months: I64) -> BatchSchedules:
     """30/360 differentiated schedules: principal ``round_half_up(P / m)``, last row the rest."""
     p, r, m = _check(amounts_kop, annual_rate_bp, term_months)
-    step = (2 * p + m) // (2 * m)
+    step = differentiated_step(p, m)
     principal, interest, payment, balance = _run(p, r, m, step, annuity=False)
     return BatchSchedules(step, principal, interest, payment, balance, m)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 
+from .amortisation import Rows, amortise, differentiated_step, rate_ratio, row_interest
+from .calendar import payment_dates
 from .errors import LoanMathError
-from .interest import accrued_interest
+from .interest import period_factor
 from .model import EarlyRepaymentMode, LoanTerms, Method, Schedule, make_payment
-from .money import CENT, CTX, ZERO, as_decimal, is_money
-from .psk import psk_periods
-from .schedule import amortize, annuity_payment, finish, plan_schedule, schedule_factors, validate_terms
+from .money import ZERO, as_decimal, from_kopecks, is_money, kopecks
+from .psk import periods_psk, psk_periods
+from .schedule import (
+    annuity_payment,
+    payments,
+    plan_schedule,
+    schedule_factors,
+    validate_terms,
+)
 
 __all__ = ["early_repayment"]
 
@@ -53,7 +62,7 @@ def early_repayment(
 
     Notes
     -----
-    Accrued interest is :func:`accrued_interest` from the last payment date to
+    Accrued interest is :func:`~app.loanmath.interest.accrued_interest` from the last payment date to
     ``on``: actual days / 365|366 for actual/365, 30E/360 days / 360 for
     30/360. The next row then accrues from ``on`` on the new balance (same
     day count), so the interest of the broken period is split, not doubled.
@@ -65,94 +74,97 @@ def early_repayment(
         ``on`` outside (issue date, last payment date).
     """
     t = validate_terms(terms)
-    cash = as_decimal(amount, "amount")
-    if cash <= 0 or not is_money(cash):
-        raise LoanMathError(f"early repayment amount must be a positive kopeck amount (got {cash})")
-    cash = cash.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+    try:
+        cash_d = as_decimal(amount, "amount")
+    except LoanMathError as exc:
+        raise LoanMathError(str(exc), field="amount") from exc
+    if cash_d <= 0:
+        raise LoanMathError(f"early repayment amount must be > 0 (got {cash_d})", field="amount")
     try:
         how = EarlyRepaymentMode(mode)
     except ValueError as exc:
-        raise LoanMathError(f"unknown early repayment mode {mode!r}") from exc
+        raise LoanMathError(f"unknown early repayment mode {mode!r}", field="mode") from exc
     if isinstance(on, datetime) or not isinstance(on, date):
-        raise LoanMathError("on must be a datetime.date")
+        raise LoanMathError("on must be a datetime.date", field="on")
     plan = plan_schedule(t)
-    if not t.issue_date < on < plan.dates[-1]:
+    dates = payment_dates(t.issue_date, t.term_months)
+    if not t.issue_date < on < dates[-1]:
         raise LoanMathError(
             f"early repayment date must be after issue ({t.issue_date}) and before "
-            f"the last payment ({plan.dates[-1]}); got {on}"
+            f"the last payment ({dates[-1]}); got {on}",
+            field="on",
         )
-    paid = [row for row in plan.rows if row.date <= on]
-    k = len(paid)
-    balance = paid[-1].balance if paid else t.amount
-    since = paid[-1].date if paid else t.issue_date
-    accrued = accrued_interest(balance, t.annual_rate, since, on, t.day_count)
-    due = balance + accrued
+    rows = plan.rows
+    k = bisect_right(dates, on)  # rows dated on or before ``on`` were paid per schedule
+    amount_kop = kopecks(t.amount)
+    balance = rows.balance[k - 1] if k else amount_kop
+    since = dates[k - 1] if k else t.issue_date
+    rate = rate_ratio(t.annual_rate)
+    accrued = row_interest(balance, rate, period_factor(since, on, t.day_count, whole_month=False))
+    if cash_d > from_kopecks(balance + accrued):
+        raise LoanMathError(
+            f"amount {cash_d} exceeds the balance plus accrued interest {from_kopecks(balance + accrued)}",
+            field="amount",
+        )
+    if not is_money(cash_d):
+        raise LoanMathError(f"early repayment amount must be a whole number of kopecks (got {cash_d})", field="amount")
+    cash = kopecks(cash_d)
     if cash < accrued:
-        raise LoanMathError(f"amount {cash} is less than the accrued interest {accrued}")
-    if cash > due:
-        raise LoanMathError(f"amount {cash} exceeds the balance plus accrued interest {due}")
+        raise LoanMathError(
+            f"amount {cash_d} is less than the accrued interest {from_kopecks(accrued)}", field="amount"
+        )
     new_balance = balance - (cash - accrued)
-    early_row = make_payment(1, on, cash - accrued, accrued, ZERO, cash, new_balance)
-    q_on, e_on = psk_periods(t.issue_date, on)
-    earlier_q = list(range(1, k + 1))
-
-    if not new_balance:
-        return finish(
-            [early_row],
-            None,
-            amount=t.amount,
-            upfront_fee=t.upfront_fee,
-            q=np.array([0, *earlier_q, q_on], dtype=np.float64),
-            e=np.array([0.0] * (k + 1) + [e_on]),
-            earlier=paid,
-        )
-
-    dates = plan.dates[k:]
-    # On a payment date (``since == on``) the next row runs payment date -> payment date: a
-    # whole scheduled month (B*R/1200 on 30/360), as in the contract and in servicing. Only
-    # a broken period (``on`` between payment dates) counts 30E/360 days, where the month-end
-    # rule would make e.g. 28 Feb -> 28 Mar 28 days and 28 Jan -> 28 Feb 32 days.
-    factors = schedule_factors(on, dates, t.day_count, first_whole=since == on)
-    grace = max(0, t.grace_months - k)
-    instalment: Decimal | None = None
-    step: Decimal | None = None
-    reduce_term = how is EarlyRepaymentMode.REDUCE_TERM
-    if t.method is Method.ANNUITY:
-        instalment = (
-            plan.instalment
-            if reduce_term
-            else annuity_payment(new_balance, t.annual_rate, len(dates) - grace)
-        )
-    else:
-        step = (
-            plan.principal_step
-            if reduce_term
-            else CTX.divide(new_balance, Decimal(len(dates) - grace)).quantize(
-                CENT, rounding=ROUND_HALF_UP, context=CTX
-            )
-        )
-    rest = amortize(
-        balance=new_balance,
-        annual_rate=t.annual_rate,
-        dates=dates,
-        factors=factors,
-        grace=grace,
-        instalment=instalment,
-        principal_step=step,
-        fee=t.monthly_fee,
-        first_number=2,
-        stop_when_paid=reduce_term,
+    early_row = make_payment(
+        1, on, from_kopecks(cash - accrued), from_kopecks(accrued), ZERO, from_kopecks(cash), from_kopecks(new_balance)
     )
-    rows = [early_row, *rest]
-    q = [0, *earlier_q, q_on, *range(k + 1, k + 1 + len(rest))]
-    e = [0.0] * (k + 1) + [e_on] + [0.0] * len(rest)
-    regular = None if instalment is None else instalment + t.monthly_fee
-    return finish(
-        rows,
-        regular,
-        amount=t.amount,
-        upfront_fee=t.upfront_fee,
-        q=np.array(q, dtype=np.float64),
-        e=np.array(e, dtype=np.float64),
-        earlier=paid,
+    q_on, e_on = psk_periods(t.issue_date, on)
+    earlier = rows.payment[:k]
+
+    rest_dates = dates[k:]
+    instalment: int | None = None
+    step: int | None = None
+    rest = Rows([], [], [], [])
+    if new_balance:
+        # On a payment date (``since == on``) the next row runs payment date -> payment date:
+        # a whole scheduled month (B*R/1200 on 30/360), as in the contract and in servicing.
+        # Only a broken period (``on`` between payment dates) counts 30E/360 days, where the
+        # month-end rule would make e.g. 28 Feb -> 28 Mar 28 days and 28 Jan -> 28 Feb 32 days.
+        factors = schedule_factors(on, rest_dates, t.day_count, first_whole=since == on)
+        grace = max(0, t.grace_months - k)
+        reduce_term = how is EarlyRepaymentMode.REDUCE_TERM
+        repaying = len(rest_dates) - grace
+        if t.method is Method.ANNUITY:
+            instalment = (
+                plan.instalment
+                if reduce_term
+                else kopecks(annuity_payment(from_kopecks(new_balance), t.annual_rate, repaying))
+            )
+        else:
+            step = plan.step if reduce_term else differentiated_step(new_balance, repaying)
+        rest = amortise(
+            new_balance,
+            rate,
+            factors,
+            len(rest_dates),
+            grace=grace,
+            instalment=instalment,
+            step=step,
+            fee=kopecks(t.monthly_fee),
+            stop_when_paid=reduce_term,
+        )
+    n_rest = len(rest.payment)
+    upfront = kopecks(t.upfront_fee)
+    flows = [upfront - amount_kop, *earlier, cash, *rest.payment]
+    total_payments = cash + sum(rest.payment)
+    psk_amount = sum(earlier) + total_payments + upfront - amount_kop
+    q = np.array([0, *range(1, k + 1), q_on, *range(k + 1, k + 1 + n_rest)], dtype=np.float64)
+    e = np.zeros(len(flows))
+    e[k + 1] = e_on
+    return Schedule(
+        regular_payment=None if instalment is None else from_kopecks(instalment) + t.monthly_fee,
+        payments=(early_row, *payments(rest, rest_dates, t.monthly_fee, first_number=2)),
+        total_interest=from_kopecks(accrued + sum(rest.interest)),
+        total_payments=from_kopecks(total_payments),
+        psk_percent=periods_psk([f / 100 for f in flows], psk_amount / 100, q, e),
+        psk_amount=from_kopecks(psk_amount),
     )

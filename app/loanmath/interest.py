@@ -1,10 +1,10 @@
-"""Interest accrual over a period, as one exact expression rounded once.
+"""Interest accrual over a period: the period's factor and :func:`accrued_interest`.
 
-Every period's interest is ``balance * annual_rate * num / den`` evaluated in
-:data:`~app.loanmath.money.CTX` and quantized to the kopeck half up once:
+A period's interest is ``balance * annual_rate * num / den`` as one exact expression,
+rounded half up to the kopeck once (:func:`~app.loanmath.amortisation.row_interest`):
 
-* a whole scheduled month on 30/360: ``num/den = 1/1200`` (exactly the
-  contract's ``balance * annual_rate / 1200``, never a pre-rounded ``r``);
+* a whole scheduled month on 30/360: ``num/den = 1/1200`` (exactly the contract's
+  ``balance * annual_rate / 1200``, never a pre-rounded ``r``);
 * a partial period on 30/360: ``days_30E/360 / 36000``;
 * actual/365: ``sum(days_y / len_y) / 100`` as one exact fraction, where each
   calendar year's days count ``1/365`` or ``1/366``.
@@ -13,21 +13,15 @@ Every period's interest is ``balance * annual_rate * num / den`` evaluated in
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from .calendar import actual_day_fraction, days_30e_360
+from .amortisation import WHOLE_MONTH, Factor, row_interest
+from .calendar import check_args, days_30e_360, year_fraction
 from .errors import LoanMathError
 from .model import DayCount
-from .money import CENT, CTX, as_decimal
+from .money import as_decimal, from_kopecks
 
 __all__ = ["accrued_interest", "period_factor"]
-
-Factor = tuple[Decimal, Decimal]
-
-_ONE = Decimal(1)
-_D1200 = Decimal(1200)
-_D36000 = Decimal(36000)
-WHOLE_MONTH_30_360: Factor = (_ONE, _D1200)
 
 
 def period_factor(start: date, end: date, day_count: DayCount, *, whole_month: bool) -> Factor:
@@ -38,18 +32,10 @@ def period_factor(start: date, end: date, day_count: DayCount, *, whole_month: b
     """
     if day_count is DayCount.THIRTY_360:
         if whole_month:
-            return WHOLE_MONTH_30_360
-        return Decimal(days_30e_360(start, end)), _D36000
-    frac = actual_day_fraction(start, end)
-    return Decimal(frac.numerator), Decimal(100 * frac.denominator)
-
-
-def interest_for(balance: Decimal, annual_rate: Decimal, factor: Factor) -> Decimal:
-    """Round ``balance * annual_rate * num / den`` once, half up, to the kopeck."""
-    num, den = factor
-    return CTX.divide(CTX.multiply(CTX.multiply(balance, annual_rate), num), den).quantize(
-        CENT, rounding=ROUND_HALF_UP, context=CTX
-    )
+            return WHOLE_MONTH
+        return days_30e_360(start, end), 36000
+    frac = year_fraction(start, end)
+    return frac.numerator, 100 * frac.denominator
 
 
 def accrued_interest(
@@ -64,7 +50,7 @@ def accrued_interest(
     Parameters
     ----------
     balance : Decimal
-        Outstanding principal, kopecks.
+        Outstanding principal (roubles).
     annual_rate : Decimal
         Percent per year.
     start, end : date
@@ -83,16 +69,21 @@ def accrued_interest(
     30/360: ``I = B * R * D360 / 36000``; actual/365: ``I = B * R / 100 *
     sum_y(d_y / L_y)`` with ``L_y`` in {365, 366}. Used for partial periods
     (early repayment, servicing); whole scheduled months on 30/360 accrue
-    ``B * R / 1200`` exactly.
+    ``B * R / 1200`` exactly. Evaluated exactly, as the schedules' rows are: with
+    ``B = bn / bd`` roubles, ``row_interest`` of ``100 bn`` kopecks at rate ``rn / (rd bd)``.
     """
     balance = as_decimal(balance, "balance")
     annual_rate = as_decimal(annual_rate, "annual_rate")
     if balance < 0 or annual_rate < 0:
         raise LoanMathError("balance and annual_rate must be >= 0")
+    check_args(("start", start), ("end", end))
     if end < start:
-        raise LoanMathError(f"accrual end {end} precedes start {start}")
+        raise LoanMathError(f"accrual end {end} precedes start {start}", field="end")
     try:
         dc = DayCount(day_count)
     except ValueError as exc:
         raise LoanMathError(f"unknown day count {day_count!r}") from exc
-    return interest_for(balance, annual_rate, period_factor(start, end, dc, whole_month=False))
+    bn, bd = balance.as_integer_ratio()
+    rn, rd = annual_rate.as_integer_ratio()
+    factor = period_factor(start, end, dc, whole_month=False)
+    return from_kopecks(row_interest(100 * bn, (rn, rd * bd), factor))

@@ -10,6 +10,7 @@ from enum import StrEnum
 __all__ = [
     "DayCount",
     "EarlyRepaymentMode",
+    "KopeckSchedule",
     "LoanTerms",
     "Method",
     "Payment",
@@ -80,6 +81,26 @@ class Schedule:
     total_payments: Decimal
     psk_percent: Decimal
     psk_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class KopeckSchedule:
+    """A :class:`Schedule` as parallel columns of integer kopecks; ``dates`` are ISO strings.
+
+    ``payment[k] = principal[k] + interest[k] + fee``; ``balance[k]`` is after row ``k``.
+    """
+
+    dates: tuple[str, ...]
+    principal: list[int]
+    interest: list[int]
+    payment: list[int]
+    balance: list[int]
+    fee: int
+    regular_payment: int | None
+    total_interest: int
+    total_payments: int
+    psk_percent: Decimal
+    psk_amount: int
 
 
 _NEW = object.__new__

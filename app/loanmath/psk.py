@@ -20,17 +20,17 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import numpy.typing as npt
 
-from .calendar import add_months, whole_months_between
+from .calendar import add_months, check_args, whole_months_between
 from .errors import LoanMathError
 from .money import CTX, as_decimal
 
 __all__ = [
     "BASE_PERIODS_PER_YEAR",
     "DAYS_IN_BASE_PERIOD",
+    "monthly_flows_psk",
+    "periods_psk",
     "psk",
     "psk_base_rate",
-    "psk_from_periods",
-    "psk_of_monthly_flows",
     "psk_periods",
 ]
 
@@ -57,6 +57,7 @@ def psk_periods(issue_date: date, when: date) -> tuple[int, float]:
 def _prepare(
     issue_date: date, flows: Sequence[tuple[date, Decimal]]
 ) -> tuple[_FloatArr, _FloatArr, _FloatArr]:
+    check_args(("issue_date", issue_date))
     if not flows:
         raise LoanMathError("PSK needs at least two cash flows")
     n = len(flows)
@@ -64,6 +65,7 @@ def _prepare(
     qs = np.empty(n)
     es = np.empty(n)
     for k, (when, value) in enumerate(flows):
+        check_args(("flow date", when))
         if when < issue_date:
             raise LoanMathError(f"cash flow on {when} precedes the issue date {issue_date}")
         q, e = psk_periods(issue_date, when)
@@ -73,11 +75,6 @@ def _prepare(
     if not (amounts < 0).any() or not (amounts > 0).any():
         raise LoanMathError("PSK needs both an outflow (the loan) and inflows (payments)")
     return amounts, qs, es
-
-
-def _npv(i: float, a: _FloatArr, q: _FloatArr, e: _FloatArr) -> float:
-    with np.errstate(over="ignore", under="ignore"):
-        return float(np.sum(a * (1.0 + i) ** -q / (1.0 + e * i)))
 
 
 def _npv_d(i: float, a: _FloatArr, q: _FloatArr, e: _FloatArr | None) -> tuple[float, float]:
@@ -261,23 +258,17 @@ def _to_percent(rate: float) -> Decimal:
     return Decimal(f"{percent:.9f}").quantize(_PSK_PLACES, rounding=ROUND_HALF_UP)
 
 
-def psk_of_monthly_flows(amounts: Sequence[Decimal], *, start: float | None = None) -> Decimal:
-    """PSK of flows falling exactly ``k`` months after issue, ``k = 0..n`` (a new loan's
-    schedule: ``q_k = k``, ``e_k = 0``). Same equation and solver as :func:`psk_from_periods`;
-    up to :data:`_HORNER_MAX_FLOWS` flows the NPV is a polynomial evaluated in plain floats,
-    with no numpy call on the way (a 12-month quote's PSK: 39 -> ~15 us).
-    """
-    return monthly_flows_psk(_floats(amounts), float(_exact_total(amounts)), start=start)
-
-
 def monthly_flows_psk(values: list[float], total: float, *, start: float | None = None) -> Decimal:
-    """:func:`psk_of_monthly_flows` of flows already in floats: ``values[k]`` is flow ``k``
-    rounded to the nearest float and ``total`` the float of their exact sum (an integer-kopeck
-    schedule gives both without building a Decimal; the result is the same).
+    """PSK of flows falling exactly ``k`` months after issue, ``k = 0..n`` (a new loan's
+    schedule: ``q_k = k``, ``e_k = 0``): ``values[k]`` is flow ``k`` rounded to the nearest
+    float and ``total`` the float of their exact sum (a kopeck schedule gives both as
+    ``k / 100``). Same equation and solver as :func:`periods_psk`; up to
+    :data:`_HORNER_MAX_FLOWS` flows the NPV is a polynomial evaluated in plain floats, with
+    no numpy call on the way (a 12-month quote's PSK: 39 -> ~15 us).
     """
     n = len(values)
     if n > _HORNER_MAX_FLOWS or any(v < 0 for v in values[1:]):  # long, or an outflow after issue
-        return _general_psk(values, total, np.arange(n, dtype=np.float64), np.zeros(n), start)
+        return periods_psk(values, total, np.arange(n, dtype=np.float64), np.zeros(n), start=start)
     _require_both_signs(values)
     if not total:
         return _to_percent(0.0)
@@ -286,43 +277,22 @@ def monthly_flows_psk(values: list[float], total: float, *, start: float | None 
     return _to_percent(_refine(0.0, np.inf, _horner_npv_d(values), positive_at_lo=True, start=start))
 
 
-def psk_from_periods(
-    amounts: Sequence[Decimal],
-    q: npt.ArrayLike,
-    e: npt.ArrayLike,
-    *,
-    start: float | None = None,
-) -> Decimal:
-    """PSK from flows whose ``q_k`` and ``e_k`` the caller already knows.
-
-    Schedules know that row ``k`` falls exactly ``k`` months after issue
-    (``q_k = k``, ``e_k = 0``); skipping the date arithmetic of :func:`psk`
-    and starting Newton at the nominal monthly rate (``start``) keeps a
-    360-row schedule under a millisecond. Same equation and solver.
-    """
-    return _general_psk(_floats(amounts), float(_exact_total(amounts)), q, e, start)
-
-
-def _floats(amounts: Sequence[Decimal]) -> list[float]:
-    # float(Decimal) costs ~0.3 us; annuity rows repeat one value, so memoise.
-    cache: dict[Decimal, float] = {}
-    values = []
-    for x in amounts:
-        v = cache.get(x)
-        if v is None:
-            v = cache[x] = float(x)
-        values.append(v)
-    return values
-
-
 def _require_both_signs(values: Sequence[float]) -> None:
     if not any(v < 0 for v in values) or not any(v > 0 for v in values):
         raise LoanMathError("PSK needs both an outflow (the loan) and inflows (payments)")
 
 
-def _general_psk(
-    values: list[float], total: float, q: npt.ArrayLike, e: npt.ArrayLike, start: float | None
+def periods_psk(
+    values: list[float], total: float, q: npt.ArrayLike, e: npt.ArrayLike, *, start: float | None = None
 ) -> Decimal:
+    """PSK of flows whose ``q_k`` and ``e_k`` the caller already knows (``values``, ``total``
+    as in :func:`monthly_flows_psk`).
+
+    A schedule knows its periods (row ``k`` of a new loan falls exactly ``k`` months after
+    issue; an early repayment's row is ``psk_periods(issue, on)``); skipping the date
+    arithmetic of :func:`psk` and starting Newton at the nominal monthly rate (``start``)
+    keeps a 360-row schedule under a millisecond. Same equation and solver.
+    """
     _require_both_signs(values)
     a = np.array(values, dtype=np.float64)
     q_arr = np.asarray(q, dtype=np.float64)

@@ -1,4 +1,10 @@
-"""Exact Decimal repayment schedules (annuity and differentiated)."""
+"""A new loan's repayment schedule (annuity and differentiated), in kopecks and in ``Decimal``.
+
+One plan per loan (:func:`plan_schedule`, on :func:`~app.loanmath.amortisation.amortise`)
+gives both views: :func:`kopeck_schedule` (columns of integer kopecks, what a quote writes
+to JSON) and :func:`build_schedule` (``Payment`` rows of two-place ``Decimal``, the
+library's reference view). Both carry the same PSK, solved once from the same flows.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 
-import numpy.typing as npt
-
-from .calendar import payment_dates
+from .amortisation import Factor, Rows, amortise, differentiated_step, rate_ratio
+from .calendar import last_month_in_range, payment_dates
 from .errors import LoanMathError
-from .interest import WHOLE_MONTH_30_360, Factor, period_factor
-from .model import DayCount, LoanTerms, Method, Payment, Schedule, make_payment
-from .money import CENT, CTX, ZERO, as_decimal
-from .psk import psk_from_periods, psk_of_monthly_flows
+from .interest import period_factor
+from .model import DayCount, KopeckSchedule, LoanTerms, Method, Payment, Schedule, make_payment
+from .money import CENT, CTX, MAX_MONEY, as_decimal, from_kopecks, kopecks, money_arg
+from .psk import monthly_flows_psk
 
 __all__ = [
     "MAX_AMOUNT",
@@ -22,12 +28,13 @@ __all__ = [
     "MAX_TERM_MONTHS",
     "annuity_payment",
     "build_schedule",
+    "kopeck_schedule",
     "validate_terms",
 ]
 
 MAX_TERM_MONTHS = 600
 MAX_ANNUAL_RATE = Decimal(1000)
-MAX_AMOUNT = Decimal(10) ** 12
+MAX_AMOUNT = MAX_MONEY
 
 _ONE = Decimal(1)
 _D1200 = Decimal(1200)
@@ -49,45 +56,51 @@ class _Terms:
 
 
 def _money_field(value: object, name: str, *, positive: bool = False) -> Decimal:
-    dec = as_decimal(value, name)
-    if positive and dec <= 0:
-        raise LoanMathError(f"{name} must be > 0 (got {dec})")
-    if dec < 0:
-        raise LoanMathError(f"{name} must be >= 0 (got {dec})")
-    kopecks = dec.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
-    if kopecks != dec:  # is_money(), with the quantized value kept
-        raise LoanMathError(f"{name} must be a whole number of kopecks (got {dec})")
-    return kopecks
+    return money_arg(value, name, positive=positive, field=f"terms.{name}")
 
 
 def validate_terms(terms: LoanTerms) -> _Terms:
-    """Check every field of ``terms``; raise :class:`LoanMathError` with a clear message."""
+    """Check every field of ``terms``; raise :class:`LoanMathError` with a clear message.
+
+    The error's ``field`` names the attribute at fault (``"terms.issue_date"``).
+    """
     amount = _money_field(terms.amount, "amount", positive=True)
-    if amount > MAX_AMOUNT:
-        raise LoanMathError(f"amount must be <= {MAX_AMOUNT}")
-    rate = as_decimal(terms.annual_rate, "annual_rate")
-    if rate < 0:
-        raise LoanMathError(f"annual_rate must be >= 0 (got {rate})")
-    if rate > MAX_ANNUAL_RATE:
-        raise LoanMathError(f"annual_rate must be <= {MAX_ANNUAL_RATE} % (got {rate})")
+    try:
+        rate = as_decimal(terms.annual_rate, "annual_rate")
+    except LoanMathError as exc:
+        raise LoanMathError(str(exc), field="terms.annual_rate") from exc
+    if not 0 <= rate <= MAX_ANNUAL_RATE:
+        raise LoanMathError(f"annual_rate must be in 0..{MAX_ANNUAL_RATE} % (got {rate})", field="terms.annual_rate")
     n = terms.term_months
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_TERM_MONTHS:
-        raise LoanMathError(f"term_months must be an integer in 1..{MAX_TERM_MONTHS} (got {n!r})")
+        raise LoanMathError(
+            f"term_months must be an integer in 1..{MAX_TERM_MONTHS} (got {n!r})", field="terms.term_months"
+        )
     g = terms.grace_months
     if isinstance(g, bool) or not isinstance(g, int) or not 0 <= g < n:
-        raise LoanMathError(f"grace_months must be an integer in 0..term_months-1 (got {g!r})")
-    if isinstance(terms.issue_date, datetime) or not isinstance(terms.issue_date, date):
-        raise LoanMathError("issue_date must be a datetime.date")
+        raise LoanMathError(
+            f"grace_months must be an integer in 0..term_months-1 (got {g!r})", field="terms.grace_months"
+        )
+    issue = terms.issue_date
+    if isinstance(issue, datetime) or not isinstance(issue, date):
+        raise LoanMathError("issue_date must be a datetime.date", field="terms.issue_date")
+    if not last_month_in_range(issue, n):
+        raise LoanMathError(
+            f"a {n}-month schedule issued on {issue} would run past {date.max}", field="terms.issue_date"
+        )
     try:
         method = Method(terms.method)
+    except ValueError as exc:
+        raise LoanMathError(str(exc), field="terms.method") from exc
+    try:
         day_count = DayCount(terms.day_count)
     except ValueError as exc:
-        raise LoanMathError(str(exc)) from exc
+        raise LoanMathError(str(exc), field="terms.day_count") from exc
     upfront = _money_field(terms.upfront_fee, "upfront_fee")
     if upfront >= amount:
-        raise LoanMathError("upfront_fee must be less than the amount")
+        raise LoanMathError("upfront_fee must be less than the amount", field="terms.upfront_fee")
     monthly = _money_field(terms.monthly_fee, "monthly_fee")
-    return _Terms(amount, rate, n, terms.issue_date, method, day_count, upfront, monthly, g)
+    return _Terms(amount, rate, n, issue, method, day_count, upfront, monthly, g)
 
 
 def annuity_payment(amount: Decimal, annual_rate: Decimal, months: int) -> Decimal:
@@ -111,8 +124,13 @@ def annuity_payment(amount: Decimal, annual_rate: Decimal, months: int) -> Decim
     -----
     ``A = P * r / (1 - (1 + r) ** -m)`` with ``r = annual_rate / 1200``,
     evaluated as ``P * r * f / (f - 1)``, ``f = (1 + r) ** m`` in a 40-digit
-    context; ``A = P / m`` at ``r = 0``. The batch path reproduces this value
-    exactly (it falls back to this function on near-ties).
+    context; ``A = P / m`` at ``r = 0``. This is the instalment of every schedule; the
+    batch path reproduces it exactly (it falls back to this function on near-ties).
+
+    Examples
+    --------
+    >>> annuity_payment(Decimal("10000"), Decimal("8"), 10)
+    Decimal('1037.03')
     """
     amount = as_decimal(amount, "amount")
     annual_rate = as_decimal(annual_rate, "annual_rate")
@@ -120,12 +138,49 @@ def annuity_payment(amount: Decimal, annual_rate: Decimal, months: int) -> Decim
         raise LoanMathError(f"months must be a positive integer (got {months!r})")
     if amount < 0 or annual_rate < 0:
         raise LoanMathError("amount and annual_rate must be >= 0")
+    if amount > MAX_AMOUNT or annual_rate > MAX_ANNUAL_RATE or months > MAX_TERM_MONTHS:
+        raise LoanMathError(
+            f"annuity_payment takes amounts up to {MAX_AMOUNT}, rates up to {MAX_ANNUAL_RATE} % "
+            f"and up to {MAX_TERM_MONTHS} months"
+        )
     if annual_rate == 0:
         return CTX.divide(amount, Decimal(months)).quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
     r = CTX.divide(annual_rate, _D1200)
     f = CTX.power(CTX.add(_ONE, r), months)
     raw = CTX.divide(CTX.multiply(CTX.multiply(amount, r), f), CTX.subtract(f, _ONE))
     return raw.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
+
+
+def schedule_factors(
+    start: date, dates: Sequence[date], day_count: DayCount, *, first_whole: bool = True
+) -> list[Factor]:
+    """Per-row accrual factors: ``start -> dates[0]``, then date to date."""
+    factors: list[Factor] = []
+    prev = start
+    for j, when in enumerate(dates):
+        factors.append(period_factor(prev, when, day_count, whole_month=first_whole or j > 0))
+        prev = when
+    return factors
+
+
+def payments(rows: Rows, dates: Sequence[date], fee: Decimal, *, first_number: int = 1) -> list[Payment]:
+    """The ``Decimal`` view of kopeck rows: one :class:`Payment` per row, numbered from ``first_number``.
+
+    Each value is ``Decimal(k) * 0.01`` (:func:`~app.loanmath.money.from_kopecks`, inlined:
+    it runs four times a row).
+    """
+    out: list[Payment] = []
+    append = out.append
+    dec = Decimal
+    cent = CENT
+    number = first_number
+    with localcontext(CTX):
+        # ``dates`` may run on past rows that stopped once the balance was paid
+        columns = zip(dates, rows.principal, rows.interest, rows.payment, rows.balance, strict=False)
+        for when, p, i, pay, b in columns:
+            append(make_payment(number, when, dec(p) * cent, dec(i) * cent, fee, dec(pay) * cent, dec(b) * cent))
+            number += 1
+    return out
 
 
 def amortize(
@@ -141,105 +196,108 @@ def amortize(
     first_number: int = 1,
     stop_when_paid: bool = False,
 ) -> list[Payment]:
-    """Run the balance down over ``dates``: the engine behind every schedule.
+    """:func:`~app.loanmath.amortisation.amortise` for callers that hold ``Decimal`` money.
 
     Rows before ``grace`` pay interest only. An annuity row repays
     ``instalment - interest`` (never below 0 nor above the balance); a
     differentiated row repays ``principal_step``; the last row clears the
-    balance, so principal sums exactly to the starting balance. Operators run
-    under one ``localcontext(CTX)`` (cheaper than ``CTX.method`` calls).
+    balance, so principal sums exactly to the starting balance. Money must be whole
+    kopecks (servicing and early repayment pass schedule values).
     """
-    rows: list[Payment] = []
-    append = rows.append
-    last = len(dates) - 1
-    q = ROUND_HALF_UP
-    cent = CENT
-    with localcontext(CTX):
-        # An annuity row that is not clamped pays exactly instalment + fee.
-        annuity = instalment is not None
-        inst = ZERO if instalment is None else instalment
-        full = inst + fee
-        for j, when in enumerate(dates):
-            num, den = factors[j]
-            if num is _ONE:
-                interest = (balance * annual_rate / den).quantize(cent, q)
-            else:
-                interest = (balance * annual_rate * num / den).quantize(cent, q)
-            if j < grace and j != last:
-                principal = ZERO
-                payment = interest + fee
-            elif annuity and j != last and interest <= inst:
-                principal = inst - interest
-                payment = full
-                if principal > balance:
-                    principal = balance
-                    payment = principal + interest + fee
-            else:
-                if j == last:
-                    principal = balance
-                elif principal_step is not None:
-                    principal = principal_step if principal_step <= balance else balance
-                else:  # annuity row whose interest exceeds the instalment (actual/365)
-                    principal = ZERO
-                payment = principal + interest + fee
-            balance = balance - principal
-            append(make_payment(first_number + j, when, principal, interest, fee, payment, balance))
-            if stop_when_paid and not balance:
-                break
-    return rows
+    rows = amortise(
+        kopecks(balance),
+        rate_ratio(annual_rate),
+        factors,
+        len(dates),
+        grace=grace,
+        instalment=None if instalment is None else kopecks(instalment),
+        step=None if principal_step is None else kopecks(principal_step),
+        fee=kopecks(fee),
+        stop_when_paid=stop_when_paid,
+    )
+    return payments(rows, dates, fee, first_number=first_number)
 
 
-def schedule_factors(
-    start: date, dates: Sequence[date], day_count: DayCount, *, first_whole: bool = True
-) -> list[Factor]:
-    """Per-row accrual factors: ``start -> dates[0]``, then date to date."""
-    if day_count is DayCount.THIRTY_360 and first_whole:
-        return [WHOLE_MONTH_30_360] * len(dates)
-    factors: list[Factor] = []
-    prev = start
-    for j, when in enumerate(dates):
-        factors.append(period_factor(prev, when, day_count, whole_month=first_whole or j > 0))
-        prev = when
-    return factors
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A validated new loan's rows in kopecks, with what produced them."""
+
+    terms: _Terms
+    rows: Rows
+    instalment: int | None
+    step: int | None
+    psk_percent: Decimal
+    psk_amount: int
 
 
-def finish(
-    rows: Sequence[Payment],
-    regular_payment: Decimal | None,
-    *,
-    amount: Decimal,
-    upfront_fee: Decimal,
-    q: npt.ArrayLike | None,
-    e: npt.ArrayLike | None,
-    earlier: Sequence[Payment] = (),
-    rate_hint: Decimal | None = None,
-) -> Schedule:
-    """Totals of ``rows`` and the PSK of the whole loan (issue, ``earlier`` rows, ``rows``).
+def plan_schedule(t: _Terms) -> Plan:
+    """Rows of a validated new loan, with the instalment (or step) and the PSK."""
+    repaying = t.term_months - t.grace_months
+    amount = kopecks(t.amount)
+    instalment: int | None = None
+    step: int | None = None
+    if t.method is Method.ANNUITY:
+        instalment = kopecks(annuity_payment(t.amount, t.annual_rate, repaying))
+    else:
+        step = differentiated_step(amount, repaying)
+    factors = (
+        None  # every row a whole 30/360 month
+        if t.day_count is DayCount.THIRTY_360
+        else schedule_factors(t.issue_date, payment_dates(t.issue_date, t.term_months), t.day_count)
+    )
+    fee = kopecks(t.monthly_fee)
+    rows = amortise(
+        amount,
+        rate_ratio(t.annual_rate),
+        factors,
+        t.term_months,
+        grace=t.grace_months,
+        instalment=instalment,
+        step=step,
+        fee=fee,
+    )
+    # PSK of the flows issue (k = 0) and row k (k months on): q_k = k, e_k = 0. k / 100 is
+    # the float nearest the amount, as float(Decimal) is.
+    upfront = kopecks(t.upfront_fee)
+    psk_amount = sum(rows.payment) + upfront - amount
+    cache: dict[int, float] = {}
+    flows = [(upfront - amount) / 100]
+    for p in rows.payment:
+        v = cache.get(p)
+        if v is None:
+            v = cache[p] = p / 100
+        flows.append(v)
+    psk = monthly_flows_psk(flows, psk_amount / 100, start=float(t.annual_rate) / 1200.0)
+    return Plan(t, rows, instalment, step, psk, psk_amount)
 
-    ``q``/``e`` are the PSK periods of every flow in that order (issue first),
-    known to the caller (``None``: flow ``k`` falls exactly ``k`` months after issue);
-    ``rate_hint`` (the nominal rate) starts the solver.
+
+@lru_cache(maxsize=256)
+def _iso_dates(issue_date: date, count: int) -> tuple[str, ...]:
+    # a pure function of (issue date, term): quotes ask for today's date and a few terms
+    return tuple(d.isoformat() for d in payment_dates(issue_date, count))
+
+
+def kopeck_schedule(terms: LoanTerms) -> KopeckSchedule:
+    """A new loan's schedule as columns of integer kopecks (what a quote writes to JSON).
+
+    The same plan as :func:`build_schedule`, without a ``Decimal`` or ``Payment`` per
+    value. Invalid terms raise :class:`~app.loanmath.errors.LoanMathError`.
     """
-    with localcontext(CTX):
-        total_interest = sum([p.interest for p in rows], ZERO)
-        total_payments = sum([p.payment for p in rows], ZERO)
-        amounts = [upfront_fee - amount]
-        amounts.extend([p.payment for p in earlier])
-        amounts.extend([p.payment for p in rows])
-        paid_before = sum(amounts[1 : len(earlier) + 1], ZERO)
-        psk_amount = paid_before + total_payments + upfront_fee - amount
-    start = None if rate_hint is None else float(rate_hint) / 1200.0
-    return Schedule(
-        regular_payment=regular_payment,
-        payments=tuple(rows),
-        total_interest=total_interest,
-        total_payments=total_payments,
-        psk_percent=(
-            psk_of_monthly_flows(amounts, start=start)
-            if q is None or e is None
-            else psk_from_periods(amounts, q, e, start=start)
-        ),
-        psk_amount=psk_amount,
+    plan = plan_schedule(validate_terms(terms))
+    t, rows = plan.terms, plan.rows
+    fee = kopecks(t.monthly_fee)
+    return KopeckSchedule(
+        dates=_iso_dates(t.issue_date, t.term_months),
+        principal=rows.principal,
+        interest=rows.interest,
+        payment=rows.payment,
+        balance=rows.balance,
+        fee=fee,
+        regular_payment=None if plan.instalment is None else plan.instalment + fee,
+        total_interest=sum(rows.interest),
+        total_payments=sum(rows.payment),
+        psk_percent=plan.psk_percent,
+        psk_amount=plan.psk_amount,
     )
 
 
@@ -264,50 +322,23 @@ def build_schedule(terms: LoanTerms) -> Schedule:
     ``A = P r / (1 - (1 + r)^-(n-g))`` with principal ``A - I_k``.
     Differentiated: principal ``round(P / (n - g))``. The last row clears the
     balance in both methods. ``payment = principal + interest + monthly_fee``.
+    The rule is :mod:`~app.loanmath.amortisation`; this is its ``Decimal`` view.
+
+    Examples
+    --------
+    >>> s = build_schedule(LoanTerms(Decimal("10000"), Decimal("8"), 10, date(2024, 1, 31)))
+    >>> s.regular_payment, s.payments[0].interest, s.payments[-1].payment, s.psk_percent
+    (Decimal('1037.03'), Decimal('66.67'), Decimal('1037.07'), Decimal('8.000'))
     """
-    t = validate_terms(terms)
-    plan = plan_schedule(t)
-    regular = None if plan.instalment is None else plan.instalment + t.monthly_fee
-    return finish(
-        plan.rows,
-        regular,
-        amount=t.amount,
-        upfront_fee=t.upfront_fee,
-        q=None,
-        e=None,
-        rate_hint=t.annual_rate,
+    plan = plan_schedule(validate_terms(terms))
+    t, rows = plan.terms, plan.rows
+    rows_d = payments(rows, payment_dates(t.issue_date, t.term_months), t.monthly_fee)
+    return Schedule(
+        regular_payment=None if plan.instalment is None else from_kopecks(plan.instalment + kopecks(t.monthly_fee)),
+        payments=tuple(rows_d),
+        total_interest=from_kopecks(sum(rows.interest)),
+        total_payments=from_kopecks(sum(rows.payment)),
+        psk_percent=plan.psk_percent,
+        psk_amount=from_kopecks(plan.psk_amount),
     )
 
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The rows of a validated loan plus what produced them (for early repayment)."""
-
-    dates: list[date]
-    rows: list[Payment]
-    instalment: Decimal | None
-    principal_step: Decimal | None
-
-
-def plan_schedule(t: _Terms) -> Plan:
-    """Rows of a validated loan; :func:`build_schedule` adds totals and PSK."""
-    dates = payment_dates(t.issue_date, t.term_months)
-    factors = schedule_factors(t.issue_date, dates, t.day_count)
-    repaying = t.term_months - t.grace_months
-    instalment: Decimal | None = None
-    step: Decimal | None = None
-    if t.method is Method.ANNUITY:
-        instalment = annuity_payment(t.amount, t.annual_rate, repaying)
-    else:
-        step = CTX.divide(t.amount, Decimal(repaying)).quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
-    rows = amortize(
-        balance=t.amount,
-        annual_rate=t.annual_rate,
-        dates=dates,
-        factors=factors,
-        grace=t.grace_months,
-        instalment=instalment,
-        principal_step=step,
-        fee=t.monthly_fee,
-    )
-    return Plan(dates, rows, instalment, step)

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.loanmath import LoanMathError, annuity_payment, max_affordable_amount, pdn
+from app.loanmath.schedule import MAX_AMOUNT
 
 D = Decimal
 CENT = D("0.01")
@@ -64,3 +65,35 @@ def test_clamping_and_unaffordable_minimum() -> None:
         max_affordable_amount(**{**common, "term_months": 0})  # type: ignore[arg-type]
     with pytest.raises(LoanMathError):
         max_affordable_amount(**common, min_amount=D("10"), max_amount=D("5"))  # type: ignore[arg-type]
+
+
+def test_the_largest_amount_is_capped_at_the_largest_loan() -> None:
+    # budget 10^14 a month at 0 % over 600 months would afford 6 * 10^16: beyond any loan
+    res = max_affordable_amount(monthly_income=D("1000000000000"), monthly_debt_payments=D("0"),
+                                annual_rate=D("0"), term_months=600, pdn_limit=D("100"))
+    assert res.max_amount == MAX_AMOUNT and res.regular_payment == D("1666666666.67")
+    assert res.pdn == D("0.0017")
+    just_below = max_affordable_amount(monthly_income=D("1666666666.66"), monthly_debt_payments=D("0"),
+                                       annual_rate=D("0"), term_months=600, pdn_limit=D("1"))
+    assert just_below.max_amount < MAX_AMOUNT
+    assert annuity_payment(just_below.max_amount + CENT, D("0"), 600) > D("1666666666.66")
+
+
+@pytest.mark.parametrize("change", [
+    {"monthly_income": D("1e13")}, {"monthly_income": D("0.001")}, {"monthly_income": D("0")},
+    {"monthly_debt_payments": D("-1")}, {"monthly_debt_payments": D("1e40")},
+    {"pdn_limit": D("1e30")}, {"pdn_limit": D("0")}, {"annual_rate": D("1000.01")},
+    {"term_months": 601}, {"min_amount": D("1e30")}, {"max_amount": D("1e-30")},
+])
+def test_out_of_range_arguments_raise_loan_math_error(change: dict[str, object]) -> None:
+    args: dict[str, object] = dict(monthly_income=D("100000"), monthly_debt_payments=D("0"),
+                                   annual_rate=D("20"), term_months=12, pdn_limit=D("0.5")) | change
+    with pytest.raises(LoanMathError) as err:
+        max_affordable_amount(**args)  # type: ignore[arg-type]
+    assert err.value.field in args
+
+
+def test_pdn_above_100_is_a_number() -> None:
+    assert pdn(D("0.01"), D("1000000000000"), D("0")) == D("100000000000000")
+    with pytest.raises(LoanMathError):
+        pdn(D("1e-30"), D("1"), D("1"))

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from app.loanmath import (
@@ -16,14 +16,18 @@ from app.loanmath import (
     build_schedule,
     differentiated_schedules_batch,
 )
+from app.loanmath.batch import MAX_BATCH_AMOUNT_KOP, MAX_BATCH_RATE_BP
 
 D = Decimal
 
 loans = st.lists(
     st.tuples(
-        st.integers(100_000, 5_000_000_000),  # 1,000.00 .. 50,000,000.00
-        st.integers(0, 9_999),  # 0 .. 99.99 %
-        st.integers(1, 360),
+        st.one_of(
+            st.integers(100_000, 5_000_000_000),  # 1,000.00 .. 50,000,000.00
+            st.integers(1, MAX_BATCH_AMOUNT_KOP),  # the batch's whole range: 0.01 .. 10^11
+        ),
+        st.one_of(st.integers(0, 9_999), st.integers(0, MAX_BATCH_RATE_BP)),  # 0 .. 99.99 %, .. 999.99 %
+        st.one_of(st.integers(1, 360), st.integers(1, 600)),
     ),
     min_size=1,
     max_size=4,
@@ -54,12 +58,16 @@ def _assert_equal_to_decimal_path(loans: list[tuple[int, int, int]], method: Met
             assert batch.instalment[i] == int(s.regular_payment.scaleb(2))
 
 
+@settings(max_examples=200)
 @given(loans)
+@example([(1, 99_999, 600), (MAX_BATCH_AMOUNT_KOP, 99_999, 1), (10, 1, 600)])  # the clamps, the int64 edge
 def test_annuity_batch_equals_decimal_path(loans: list[tuple[int, int, int]]) -> None:
     _assert_equal_to_decimal_path(loans, Method.ANNUITY)
 
 
+@settings(max_examples=200)
 @given(loans)
+@example([(1, 99_999, 600), (MAX_BATCH_AMOUNT_KOP, 99_999, 1), (599, 0, 600)])
 def test_differentiated_batch_equals_decimal_path(loans: list[tuple[int, int, int]]) -> None:
     _assert_equal_to_decimal_path(loans, Method.DIFFERENTIATED)
 

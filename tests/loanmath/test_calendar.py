@@ -2,10 +2,12 @@ import itertools
 from datetime import date, timedelta
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.loanmath import (
+    LoanMathError,
     actual_day_fraction,
     add_months,
     days_30e_360,
@@ -62,3 +64,17 @@ def test_30e_360_month_end_rule() -> None:
     assert days_30e_360(date(2023, 2, 28), date(2023, 3, 31)) == 30
     assert days_30e_360(date(2024, 1, 15), date(2024, 2, 1)) == 16
     assert days_30e_360(date(2024, 1, 15), date(2025, 1, 15)) == 360
+
+
+def test_dates_beyond_the_calendar_raise_loan_math_error() -> None:
+    # datetime.date stops at 9999-12-31; the maths says so instead of leaking ValueError
+    assert add_months(date(9999, 1, 31), 11) == date(9999, 12, 31)
+    assert payment_dates(date(9998, 12, 31), 12)[-1] == date(9999, 12, 31)
+    with pytest.raises(LoanMathError, match="9999-12-31"):
+        payment_dates(date(9999, 1, 1), 12)
+    with pytest.raises(LoanMathError):
+        add_months(date(9999, 12, 1), 1)
+    with pytest.raises(LoanMathError):
+        add_months(date(1, 1, 1), -1)
+    with pytest.raises(LoanMathError):
+        days_30e_360(date(2024, 2, 1), date(2024, 1, 1))

@@ -168,6 +168,7 @@ def test_short_schedules_solve_the_same_root_by_horner_as_by_numpy(
                   upfront_fee=upfront, monthly_fee=monthly)
     )
     flows = [upfront - amount, *(p.payment for p in schedule.payments)]
-    by_horner = psk_module.psk_of_monthly_flows(flows)
-    general = psk_module.psk_from_periods(flows, list(range(len(flows))), [0.0] * len(flows))
+    values, total = [float(f) for f in flows], float(sum(flows))
+    by_horner = psk_module.monthly_flows_psk(values, total)
+    general = psk_module.periods_psk(values, total, list(range(len(flows))), [0.0] * len(flows))
     assert by_horner == general == schedule.psk_percent

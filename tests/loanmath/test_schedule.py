@@ -17,6 +17,7 @@ from app.loanmath import (
     Schedule,
     annuity_payment,
     build_schedule,
+    kopeck_schedule,
     to_money,
 )
 
@@ -178,3 +179,22 @@ def test_invalid_terms_raise(change: dict[str, Any]) -> None:
 def test_string_enums_are_accepted() -> None:
     t = LoanTerms(D("1000"), D("10"), 2, ISSUE, method="differentiated", day_count="actual/365")  # type: ignore[arg-type]
     assert build_schedule(t).regular_payment is None
+
+
+@pytest.mark.parametrize("build", [build_schedule, kopeck_schedule])
+def test_a_schedule_past_9999_is_refused_with_its_field(build: Any) -> None:
+    # issue 9999-01-01 + 12 months would be 10000-01-01: POST /v1/quotes answered 500
+    with pytest.raises(LoanMathError, match="would run past 9999-12-31") as err:
+        build(LoanTerms(D("1000"), D("10"), 12, date(9999, 1, 1)))
+    assert err.value.field == "terms.issue_date"
+    last = build(LoanTerms(D("1000"), D("10"), 12, date(9998, 12, 31)))
+    assert getattr(last, "payments", None) is None or last.payments[-1].date == date(9999, 12, 31)
+
+
+def test_early_repayment_past_9999_is_refused_with_its_field() -> None:
+    from app.loanmath import early_repayment
+
+    with pytest.raises(LoanMathError) as err:
+        early_repayment(LoanTerms(D("1000"), D("10"), 24, date(9999, 1, 1)), on=date(9999, 6, 1),
+                        amount=D("100"), mode="reduce_term")
+    assert err.value.field == "terms.issue_date"
