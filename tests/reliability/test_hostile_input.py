@@ -115,6 +115,8 @@ CORPUS: dict[str, Callable[[Any], Any]] = {
     "-1e308": _const(-1e308),
     "1e-308": _const(1e-308),
     "10**30": _const(10**30),
+    "int32_overflow": _const(2**31),  # one past a 32-bit column
+    "int64_max": _const(2**63 - 1),  # the largest id the contract admits
     "-1": _const(-1),
     "0": _const(0),
     "money_0.01": _const("0.01"),
@@ -319,12 +321,19 @@ _CREATED_TO = ("created_to + 1 day overflows: OverflowError 'date value out of r
 _NUL_PG = ("PostgreSQL text cannot hold NUL: sqlalchemy DataError (psycopg.DataError 'PostgreSQL text fields "
            "cannot contain NUL (0x00) bytes') at {where} -> 500 (SQLite stores or matches it; connection kept)")
 
+_INT4_PG = ("ids are 32-bit INTEGER columns on PostgreSQL but the contract admits up to 2**63-1: sqlalchemy DataError "
+            "(psycopg NumericValueOutOfRange 'integer out of range') at {where} -> 500 (SQLite: 404/422; "
+            "connection kept)")
+
 KNOWN: dict[tuple[str, str, str, str], str] = {
     **{("*", "POST /v1/applications", "body:#/borrower/monthly_income", v): _PDN_DECISION
        # "١٢٣" and "１２３" parse as Decimal 123: an income of 123 roubles
        for v in ("money_0.01", "money_1.00", "arabic_digits", "fullwidth_digits")},
     **{("*", "POST /v1/quotes/max-amount", "body:#/monthly_income", v): _PDN_MAX_AMOUNT
        for v in ("money_0.01", "money_1.00")},
+    # debts of 2,147,483,648 roubles a month (within the 1e12 money limit) against an income of 150,000
+    ("*", "POST /v1/applications", "body:#/borrower/monthly_debt_payments", "int32_overflow"): _PDN_DECISION,
+    ("*", "POST /v1/quotes/max-amount", "body:#/monthly_debt_payments", "int32_overflow"): _PDN_MAX_AMOUNT,
     ("*", "POST /v1/quotes", "body:#/issue_date", "date_9999-12-31"): _YEAR_10000,
     ("*", "POST /v1/quotes/early-repayment", "body:#/terms/issue_date", "date_9999-12-31"): _YEAR_10000,
     ("*", "GET /v1/applications", "query:created_to", "date_9999-12-31"): _CREATED_TO,
@@ -347,9 +356,18 @@ KNOWN: dict[tuple[str, str, str, str], str] = {
         ("GET /v1/managers", "query:after", "app/managers/repository.py:25 in list_visible"),
         ("GET /dashboard/managers/{manager_id}", "path:manager_id", "app/scope.py:44 in get_visible"),
     )},
-    ("postgres", "GET /v1/loans", "query:after", "10**30"): (
-        "an id beyond 64 bits: sqlalchemy DataError (psycopg NumericValueOutOfRange 'integer out of range') at "
-        "app/loans/repository.py:49 in page -> 500 (SQLite: 422 from the OverflowError handler; connection kept)"),
+    **{("postgres", "GET /v1/loans", "query:after", v): _INT4_PG.format(where="app/loans/repository.py:49 in page")
+       for v in ("int32_overflow", "int64_max", "10**30")},
+    **{("postgres", label, where, v): _INT4_PG.format(where=at)
+       for v in ("int32_overflow", "int64_max") for label, where, at in (
+           ("GET /v1/applications/{application_id}", "path:application_id", "app/applications/repository.py:162 in read"),
+           *((f"{method} /v1/applications/{{application_id}}{tail}", "path:application_id", "app/scope.py:44 in get_visible")
+             for method, tail in (("GET", "/history"), ("POST", "/documents"), ("POST", "/decision"),
+                                  ("POST", "/contract"), ("GET", "/contract"), ("POST", "/sign"),
+                                  ("POST", "/withdraw"), ("POST", "/disburse"))),
+           ("GET /v1/loans/{loan_id}", "path:loan_id", "app/scope.py:44 in get_visible"),
+           ("POST /v1/loans/{loan_id}/payments", "path:loan_id", "app/scope.py:44 in get_visible"),
+       )},
 }
 
 # Cases outside the one-field corpus: several fields together (operation, name, overrides).
