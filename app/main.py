@@ -25,6 +25,7 @@ from app.health.router import router as health_router
 from app.identity.router import router as identity_router
 from app.loans.router import router as loans_router
 from app.managers.router import router as managers_router
+from app.openapi_links import add_links
 from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
 from app.risk.dashboard_router import router as dashboard_router
@@ -123,6 +124,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 responses["422"] = {"description": "Invalid input", "content": problem_content}
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
+    add_links(schema)
     return schema
 
 

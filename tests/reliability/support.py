@@ -7,6 +7,7 @@ Nothing here sleeps to synchronise: servers are awaited with readiness polls on
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import selectors
 import signal
@@ -15,8 +16,10 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -233,3 +236,72 @@ def seed_world(client: TestClient, admin: dict[str, str], risk: dict[str, str],
         out[scope] = {"manager": manager, "application": loan["application_id"], "loan": loan["id"],
                       "pending_application": pending.json()["id"]}
     return out
+
+
+def seed_states(client: TestClient, filer: dict[str, str], *, scope: str,
+                manager: str, other: dict[str, str], other_scope: str, other_manager: str) -> dict[str, int]:
+    """One application of ``scope`` in every state a state-changing operation starts from.
+
+    Returns ids by state: ``documents_required`` (filed without its income statement),
+    ``referred`` (its passport filed through ``other`` first, a fraud referral),
+    ``approved``, ``contract_issued`` and ``signed``. Needs the managers to exist (seed_world).
+    """
+    def file(body: dict[str, Any], headers: dict[str, str] = filer) -> dict[str, Any]:
+        r = client.post("/v1/applications", headers=headers, json=body)
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    out: dict[str, int] = {}
+    incomplete = file(filer_body(scope, manager, passport="4601 100001", complete=False))
+    assert incomplete["status"] == "documents_required", incomplete
+    out["documents_required"] = incomplete["id"]
+    file(filer_body(other_scope, other_manager, passport="4601 100002"), other)
+    referred = file(filer_body(scope, manager, passport="4601 100002"))
+    assert referred["status"] == "referred", referred
+    out["referred"] = referred["id"]
+    for n, state in enumerate(("approved", "contract_issued", "signed")):
+        app = file(filer_body(scope, manager, passport=f"4601 20000{n}"))
+        assert app["status"] == "approved", app
+        for step in ("contract", "sign")[: n]:
+            r = client.post(f"/v1/applications/{app['id']}/{step}", headers=filer)
+            assert r.status_code == 200, r.text
+        out[state] = app["id"]
+    return out
+
+
+class ErrorLog(logging.Handler):
+    """Keeps the ``app.errors`` records that carry an exception (every 500 logs one)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.summaries: list[str] = []
+        self._lock = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # summarised at once: by the time the response is read the exception's
+        # __traceback__ may have been cleared by the framework
+        if record.exc_info and record.exc_info[1] is not None:
+            summary = exception_summary(record.exc_info[1], record.exc_info[2])
+            with self._lock:
+                self.summaries.append(summary)
+
+
+def exception_summary(exc: BaseException, tb: TracebackType | None = None) -> str:
+    """``Type: message`` of an exception and its causes, with the innermost project frame."""
+    parts = []
+    seen: BaseException | None = exc
+    while seen is not None and len(parts) < 3:
+        lines = [line.strip() for line in str(seen).strip().splitlines() if line.strip()]
+        # pydantic's "For further information visit ..." lines say nothing about the case
+        lines = [line for line in lines[:5] if not line.startswith(("For further", "(Background on", "[parameters:"))]
+        # a database error's statement: its start says which table; the parameters stay out
+        lines = [line[:90] + " ...]" if line.startswith("[SQL:") and len(line) > 90 else line for line in lines]
+        message = " | ".join(lines)[:400]
+        parts.append(f"{type(seen).__module__}.{type(seen).__qualname__}: {message}")
+        seen = seen.__cause__ or seen.__context__
+    where = ""
+    for frame in traceback.extract_tb(tb or exc.__traceback__):
+        rel = frame.filename.replace(str(REPO) + "/", "")
+        if rel.startswith(("app/", "schemas/", "scoring/")):
+            where = f" at {rel}:{frame.lineno} in {frame.name}"
+    return " <- ".join(parts) + where
