@@ -179,7 +179,9 @@ Admin = Annotated[Principal, require(Role.ADMIN)]
 Filer = Annotated[Principal, require(Role.BRANCH, Role.PARTNER)]
 RiskOfficer = Annotated[Principal, require(Role.RISK_OFFICER, Role.ADMIN)]
 
-IdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="The id the API returned")]
+#: Ids are 32-bit integers on every database (PostgreSQL's INTEGER keys).
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="The id the API returned")]
 ManagerPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 

@@ -35,8 +35,8 @@ import httpx
 
 from app import loanmath, migrate
 from app.apikeys import service as keys_service
-from app.config import Settings
-from app.db import transaction
+from app.core.config import Settings
+from app.core.db import transaction
 from app.main import create_app
 from app.quotes import service
 from schemas.identity import Role

@@ -170,7 +170,7 @@ def page(
         query = query.where(
             col(ApplicationRow.created_at) >= datetime.combine(created_from, time.min, tzinfo=UTC)
         )
-    if created_to:
+    if created_to and created_to < date.max:  # up to the last day there is: no bound
         query = query.where(
             col(ApplicationRow.created_at)
             < datetime.combine(created_to + timedelta(days=1), time.min, tzinfo=UTC)

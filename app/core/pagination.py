@@ -48,7 +48,7 @@ def int_position(kind: str, cursor: str | None) -> int | None:
     if cursor is None:
         return None
     (last,) = decode_cursor(kind, cursor)
-    if isinstance(last, bool) or not isinstance(last, int) or not 0 <= last < 2**63:
+    if isinstance(last, bool) or not isinstance(last, int) or not 0 <= last < 2**31:
         raise Unprocessable(
             "The cursor is not one this list gave out; start without it.",
             errors=[{"parameter": "cursor", "detail": "not a cursor of this list"}],

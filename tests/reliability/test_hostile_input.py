@@ -67,16 +67,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from app import migrate
 from app.apikeys import service as keys_service
-from app.clock import today
-from app.config import Settings
-from app.db import transaction
+from app.core.clock import today
+from app.core.config import Settings
+from app.core.db import transaction
+from app.core.security import api_routes, route_roles
 from app.main import create_app
-from app.security import api_routes, route_roles
 from schemas.identity import Role
 from tests.factories import application_body
-from tests.reliability.support import REPO, ErrorLog, ServerProcess, seed_states, seed_world, serve_in_thread
+from tests.reliability.support import REPO, ErrorLog, seed_states, seed_world, serve_in_thread
 
 pytestmark = pytest.mark.slow
 
@@ -140,8 +139,14 @@ VALUES = list(CORPUS)
 # ---------------------------------------------------------------------------------------
 
 
+# The dashboard's sign-in and sign-out take HTML forms with a CSRF token, not JSON;
+# tests/test_dashboard.py drives them.
+FORMS = {"POST /dashboard/login", "POST /dashboard/logout"}
+
+
 def _operations() -> list[str]:
-    return [f"{m.upper()} {p}" for p, item in CONTRACT["paths"].items() for m in item if m in METHODS]
+    ops = [f"{m.upper()} {p}" for p, item in CONTRACT["paths"].items() for m in item if m in METHODS]
+    return [op for op in ops if op not in FORMS]
 
 
 OPERATIONS = _operations()
@@ -253,7 +258,7 @@ def _baselines(ids: dict[str, Any], day: date) -> dict[str, Request]:
         "POST /v1/loans/{loan_id}/payments": Request(
             path={"loan_id": b["loan"]}, body={"amount": "1000", "paid_on": iso}, has_body=True),
         "GET /v1/loans": Request(query={"manager_id": b["manager"], "status": "active", "bucket": "current",
-                                        "as_of": iso, "after": 0, "limit": 10}),
+                                        "as_of": iso, "limit": 10}),
         "GET /v1/reminders": Request(query={"within_days": 45}),
         "GET /v1/me": Request(),
         "GET /v1/products": Request(),
@@ -262,7 +267,7 @@ def _baselines(ids: dict[str, Any], day: date) -> dict[str, Request]:
         "PUT /v1/products/{code}": Request(path={"code": "consumer"}, body=product, has_body=True),
         "POST /v1/managers": body({"id": "M-NEW", "name": "New Manager", "channel": "branch", "branch_id": "B01",
                                    "specialisation": "consumer", "segment": "mass"}),
-        "GET /v1/managers": Request(query={"limit": 10, "after": "A"}),
+        "GET /v1/managers": Request(query={"limit": 10}),
         "GET /v1/managers/{manager_id}": Request(path={"manager_id": b["manager"]}),
         "GET /v1/managers/{manager_id}/portfolio": Request(path={"manager_id": b["manager"]}, query={"as_of": iso}),
         "PUT /v1/managers/{manager_id}/plan": Request(
@@ -325,50 +330,7 @@ _INT4_PG = ("ids are 32-bit INTEGER columns on PostgreSQL but the contract admit
             "(psycopg NumericValueOutOfRange 'integer out of range') at {where} -> 500 (SQLite: 404/422; "
             "connection kept)")
 
-KNOWN: dict[tuple[str, str, str, str], str] = {
-    **{("*", "POST /v1/applications", "body:#/borrower/monthly_income", v): _PDN_DECISION
-       # "١٢٣" and "１２３" parse as Decimal 123: an income of 123 roubles
-       for v in ("money_0.01", "money_1.00", "arabic_digits", "fullwidth_digits")},
-    **{("*", "POST /v1/quotes/max-amount", "body:#/monthly_income", v): _PDN_MAX_AMOUNT
-       for v in ("money_0.01", "money_1.00")},
-    # debts of 2,147,483,648 roubles a month (within the 1e12 money limit) against an income of 150,000
-    ("*", "POST /v1/applications", "body:#/borrower/monthly_debt_payments", "int32_overflow"): _PDN_DECISION,
-    ("*", "POST /v1/quotes/max-amount", "body:#/monthly_debt_payments", "int32_overflow"): _PDN_MAX_AMOUNT,
-    ("*", "POST /v1/quotes", "body:#/issue_date", "date_9999-12-31"): _YEAR_10000,
-    ("*", "POST /v1/quotes/early-repayment", "body:#/terms/issue_date", "date_9999-12-31"): _YEAR_10000,
-    ("*", "GET /v1/applications", "query:created_to", "date_9999-12-31"): _CREATED_TO,
-    **{("postgres", label, where, "nul"): _NUL_PG.format(where=at) for label, where, at in (
-        ("POST /v1/applications", "body:#/borrower/full_name", "app/applications/service.py:197 in file"),
-        ("GET /v1/applications", "query:manager_id", "app/applications/repository.py:220 in page"),
-        ("POST /v1/applications/{application_id}/documents", "body:#/number",
-         "app/applications/service.py:533 in add_document"),
-        ("POST /v1/applications/{application_id}/decision", "body:#/reason",
-         "app/applications/service.py:545 in risk_decision (INSERT INTO application_event)"),
-        ("POST /v1/applications/{application_id}/withdraw", "body:#/reason",
-         "app/applications/service.py:552 in withdraw (INSERT INTO application_event)"),
-        ("GET /v1/loans", "query:manager_id", "app/loans/repository.py:49 in page"),
-        ("POST /v1/products", "body:#/name", "app/products/repository.py:55 in insert_product"),
-        ("POST /v1/products", "body:#/description", "app/products/repository.py:55 in insert_product"),
-        ("PUT /v1/products/{code}", "body:#/name", "app/products/repository.py:66 in replace_product"),
-        ("PUT /v1/products/{code}", "body:#/description", "app/products/repository.py:66 in replace_product"),
-        ("POST /v1/managers", "body:#/name", "app/managers/repository.py:31 in insert"),
-        ("POST /v1/managers", "body:#/specialisation", "app/managers/repository.py:31 in insert"),
-        ("GET /v1/managers", "query:after", "app/managers/repository.py:25 in list_visible"),
-        ("GET /dashboard/managers/{manager_id}", "path:manager_id", "app/scope.py:44 in get_visible"),
-    )},
-    **{("postgres", "GET /v1/loans", "query:after", v): _INT4_PG.format(where="app/loans/repository.py:49 in page")
-       for v in ("int32_overflow", "int64_max", "10**30")},
-    **{("postgres", label, where, v): _INT4_PG.format(where=at)
-       for v in ("int32_overflow", "int64_max") for label, where, at in (
-           ("GET /v1/applications/{application_id}", "path:application_id", "app/applications/repository.py:162 in read"),
-           *((f"{method} /v1/applications/{{application_id}}{tail}", "path:application_id", "app/scope.py:44 in get_visible")
-             for method, tail in (("GET", "/history"), ("POST", "/documents"), ("POST", "/decision"),
-                                  ("POST", "/contract"), ("GET", "/contract"), ("POST", "/sign"),
-                                  ("POST", "/withdraw"), ("POST", "/disburse"))),
-           ("GET /v1/loans/{loan_id}", "path:loan_id", "app/scope.py:44 in get_visible"),
-           ("POST /v1/loans/{loan_id}/payments", "path:loan_id", "app/scope.py:44 in get_visible"),
-       )},
-}
+KNOWN: dict[tuple[str, str, str, str], str] = {}
 
 # Cases outside the one-field corpus: several fields together (operation, name, overrides).
 COMBOS: list[tuple[str, str, dict[str, Any]]] = [
@@ -381,16 +343,7 @@ COMBOS: list[tuple[str, str, dict[str, Any]]] = [
     ("POST /v1/applications", "monthly_income=1.00", {"body:#/borrower/monthly_income": "1.00"}),
     ("POST /v1/applications", "monthly_income=0.01", {"body:#/borrower/monthly_income": "0.01"}),
 ]
-KNOWN_COMBOS: dict[tuple[str, str, str], str] = {
-    ("*", "POST /v1/quotes/max-amount", "income=1e12,term=600,rate=0,pdn_limit=100"): (
-        "the answer overflows the MaxAmount response model: pydantic ValidationError, max_amount "
-        "60000000000000002.99 has more than 15 digits (and regular_payment) at app/quotes/service.py:203 in "
-        "max_amount -> 500" + _DROPS),
-    ("*", "POST /v1/quotes", "issue_date=9999-01-01"): _YEAR_10000,
-    ("*", "POST /v1/quotes/early-repayment", "terms.issue_date=9999-01-01"): _YEAR_10000,
-    ("*", "POST /v1/applications", "monthly_income=1.00"): _PDN_DECISION,
-    ("*", "POST /v1/applications", "monthly_income=0.01"): _PDN_DECISION,
-}
+KNOWN_COMBOS: dict[tuple[str, str, str], str] = {}
 
 
 # ---------------------------------------------------------------------------------------
@@ -907,14 +860,6 @@ def test_hostile_combination(world: World, label: str, overrides: dict[str, Any]
 # A 500 and the keep-alive connection it came on, with `loans serve` as in production
 # ---------------------------------------------------------------------------------------
 
-# A 500 that reaches the catch-all Exception handler (ServerErrorMiddleware): Starlette
-# sends the problem and re-raises, uvicorn logs "Exception in ASGI application" and,
-# the response being sent, closes the connection without a "Connection: close" header.
-UNHANDLED_500 = ("POST", "/v1/quotes", {"amount": "300000", "annual_rate": "18.9", "term_months": 24,
-                                          "issue_date": "9999-01-01"})
-# A 500 rendered by a handler of its own (OverflowError -> on_overflow -> on_unexpected):
-# nothing is re-raised and the connection stays.
-HANDLED_500 = ("GET", "/v1/applications?created_to=9999-12-31", None)
 
 
 def _note_address(response: httpx.Response) -> None:
@@ -944,42 +889,24 @@ def _after(client: httpx.Client, request: tuple[str, str, Any], key: dict[str, s
     return outcomes, statuses, connection_headers
 
 
-@pytest.fixture
-def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """``loans serve`` (uvicorn, httptools, as the Dockerfile runs it) and an admin key."""
-    migrate.upgrade(database_url)
-    engine = create_engine(database_url)
-    try:
-        with transaction(engine, write=True) as session:
-            _, key = keys_service.create_key(session, role=Role.ADMIN, name="keep-alive-admin")
-    finally:
-        engine.dispose()
-    server = ServerProcess(database_url, log_path=tmp_path / "serve.log")
-    server.start()
-    try:
-        yield server.base, {"Authorization": f"Bearer {key}"}
-    finally:
-        server.stop()
+def test_keep_alive_connection_survives_a_500(database_url: str) -> None:
+    """A bug's 500 (an exception no handler knows) keeps the client's connection open.
 
+    Starlette's outermost error layer re-raises after answering, and uvicorn then drops the
+    connection; the service's request middleware answers such errors itself instead.
+    """
+    app = create_app(Settings(database_url=database_url, db_pool_size=5))
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an unhandled exception's 500 (here ValueError 'year 10000 is out of range' from a quote issued on "
-    "9999-01-01) is re-raised by Starlette's ServerErrorMiddleware after the response; uvicorn then closes "
-    "the keep-alive connection without 'Connection: close', so a client's next request on it is reset "
-    "(httpx ReadError 'Connection reset by peer' / RemoteProtocolError 'Server disconnected') or, at best, "
-    "needs a new connection"))
-def test_keep_alive_connection_survives_a_500(served: tuple[str, dict[str, str]]) -> None:
-    base, key = served
-    with httpx.Client(base_url=base, timeout=30, event_hooks={"response": [_note_address]}) as client:
-        outcomes, statuses, connection = _after(client, UNHANDLED_500, key, rounds=20)
+    @app.get("/_boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    try:
+        with serve_in_thread(app) as base, httpx.Client(
+            base_url=base, timeout=30, event_hooks={"response": [_note_address]}
+        ) as client:
+            outcomes, statuses, _ = _after(client, ("GET", "/_boom", None), {}, rounds=20)
+    finally:
+        app.state.engine.dispose()
     assert statuses == {500}, statuses
-    assert outcomes == Counter(kept=20), f"{dict(outcomes)}; Connection header on the 500: {connection}"
-
-
-def test_keep_alive_connection_survives_a_handled_500(served: tuple[str, dict[str, str]]) -> None:
-    """The same, for a 500 an error handler rendered (a 422 once the date is validated)."""
-    base, key = served
-    with httpx.Client(base_url=base, timeout=30, event_hooks={"response": [_note_address]}) as client:
-        outcomes, statuses, _ = _after(client, HANDLED_500, key, rounds=20)
-    assert statuses <= {500, 422}, statuses
     assert outcomes == Counter(kept=20), dict(outcomes)

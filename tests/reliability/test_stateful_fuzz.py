@@ -63,9 +63,9 @@ from schemathesis.generation import GenerationMode
 from schemathesis.generation.stateful.state_machine import normalize_name
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from app.clock import today
+from app.core.clock import today
+from app.core.security import api_routes, route_roles
 from app.openapi_links import LINKS
-from app.security import api_routes, route_roles
 from schemas.identity import Role
 from tests.conftest import MakeKey
 from tests.factories import application_body
