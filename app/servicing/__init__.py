@@ -5,6 +5,7 @@ framework. The state of a loan on any date is :func:`replay` of its contract and
 history; the close of business stores it, and reads of the book aggregate what it stored.
 """
 
+from app.servicing.book import BookState, book_state, needs_replay, roll_forward
 from app.servicing.delinquency import BUCKETS, FPD_DAYS, PROBLEM_DPD, bucket_index, dpd_bucket
 from app.servicing.engine import replay
 from app.servicing.model import (
@@ -15,6 +16,7 @@ from app.servicing.model import (
     Holiday,
     Instalment,
     InstalmentState,
+    Ledger,
     LoanState,
     Payoff,
     PenaltyBasis,
@@ -27,6 +29,7 @@ from app.servicing.payoff import payoff
 
 __all__ = [
     "BUCKETS",
+    "BookState",
     "FPD_DAYS",
     "PENALTY_CAP",
     "PROBLEM_DPD",
@@ -36,6 +39,7 @@ __all__ = [
     "Holiday",
     "Instalment",
     "InstalmentState",
+    "Ledger",
     "LoanState",
     "Payoff",
     "PenaltyBasis",
@@ -43,8 +47,11 @@ __all__ = [
     "ReceiptSplit",
     "Revision",
     "Terms",
+    "book_state",
     "bucket_index",
     "dpd_bucket",
+    "needs_replay",
     "payoff",
     "replay",
+    "roll_forward",
 ]

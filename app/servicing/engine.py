@@ -44,6 +44,7 @@ from app.servicing.model import (
     Instalment,
     InstalmentState,
     InstalmentStatus,
+    Ledger,
     LoanState,
     LoanStatus,
     PenaltyBasis,
@@ -499,10 +500,44 @@ def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as
         loan.outcomes.append(
             EarlyRepaymentOutcome(req.ref, req.on, req.amount, req.mode, False, _dec(0), _dec(0), False, None)
         )
-    return _report(loan, as_of, holidays)
+    pending = [req.on for req in requests[ei:]] + [h.start for h in holidays[hi:]]
+    return _report(loan, as_of, holidays, pending)
 
 
-def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday]) -> LoanState:
+def _ledger(loan: _Replay, as_of: date, pending: Sequence[date]) -> Ledger:
+    today = [r for r in loan.rows if r.processed and r.due == as_of and not r.settled]
+    unpaid = [r for r in loan.rows if r.processed and not r.settled]
+    future = next((r for r in loan.rows if not r.processed), None)
+    events: list[date] = []  # a closed loan has no more events
+    if loan.closed_on is None:
+        events += list(pending) + list(loan.holiday_ends)
+        if future is not None:
+            events.append(future.due)
+    over_p, over_i = loan._overdue_base()
+    upcoming_amount = None
+    if future is not None and loan.closed_on is None:
+        upcoming_amount = future.principal + loan._projected_interest(future) + future.fee
+    first = loan.first_row
+    return Ledger(
+        period_start=loan.period_start,
+        accrual_units=loan.accrued if loan.closed_on is None else 0,
+        carried_interest=loan.carried if loan.closed_on is None else 0,
+        interest_base=loan._interest_base(over_p) if loan.closed_on is None else 0,
+        penalty_units=loan.penalty_units,
+        penalty_base=over_p + over_i if loan.closed_on is None else 0,
+        due_today_principal=sum(r.principal - r.paid_p for r in today),
+        due_today_interest=sum(r.interest - r.paid_i for r in today),
+        due_today_fee=sum(r.fee - r.paid_f for r in today),
+        oldest_unpaid_due=unpaid[0].due if unpaid else None,
+        fpd_applies=first is not None,
+        first_settled_on=first.settled_on if first is not None else None,
+        upcoming_due_date=future.due if future is not None and loan.closed_on is None else None,
+        upcoming_due_amount=upcoming_amount,
+        next_event_date=min((d for d in events if d > as_of), default=None),
+    )
+
+
+def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday], pending: Sequence[date] = ()) -> LoanState:
     rows = loan.rows
     late = [r for r in rows if r.processed and r.due < as_of and not r.settled]
     over_p = sum(r.principal - r.paid_p for r in late)
@@ -565,4 +600,5 @@ def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday]) -> LoanStat
         revisions=tuple(loan.revisions),
         early_repayments=tuple(loan.outcomes),
         holidays=tuple(holidays),
+        ledger=_ledger(loan, as_of, pending),
     )

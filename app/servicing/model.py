@@ -189,6 +189,33 @@ class Payoff:
 
 
 @dataclass(frozen=True, slots=True)
+class Ledger:
+    """The engine's running figures at the end of ``as_of``, from which the state on any later
+    date before ``next_event_date`` follows by a linear law (``app.servicing.book``).
+
+    Amounts in integer kopecks; ``*_units`` are exact accruals in ``app.servicing.accrual``
+    units. ``due_today_*`` are what fell due on ``as_of`` itself and is unpaid (overdue from
+    the next day); ``oldest_unpaid_due`` includes them.
+    """
+
+    period_start: date
+    accrual_units: int
+    carried_interest: int
+    interest_base: int
+    penalty_units: int
+    penalty_base: int
+    due_today_principal: int
+    due_today_interest: int
+    due_today_fee: int
+    oldest_unpaid_due: date | None
+    fpd_applies: bool
+    first_settled_on: date | None
+    upcoming_due_date: date | None
+    upcoming_due_amount: int | None
+    next_event_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class LoanState:
     """The loan at the end of ``as_of``: a pure function of its contract and its history.
 
@@ -226,7 +253,7 @@ class LoanState:
     revisions: tuple[Revision, ...]
     early_repayments: tuple[EarlyRepaymentOutcome, ...]
     holidays: tuple[Holiday, ...] = field(default=())
-    payoff: Payoff | None = None
+    ledger: Ledger | None = None
 
     @property
     def paid_total(self) -> Decimal:
