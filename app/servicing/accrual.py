@@ -23,6 +23,7 @@ DEN = 10**6 * 360 * 365 * 366
 _COMMON_DAY = 360 * 366
 _LEAP_DAY = 360 * 365
 _DAY_30 = 365 * 366
+DAY_30 = _DAY_30  # the weight of one 30/360 day
 _PER_DAY = 360 * 365 * 366  # a rate "per day": the whole day's weight
 
 

@@ -30,12 +30,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from app.loanmath import DayCount, EarlyRepaymentMode, LoanMathError, Method, annuity_payment
-from app.loanmath.calendar import add_months
+from app.loanmath.calendar import add_months, days_30e_360
 from app.loanmath.psk import psk
 from app.loanmath.schedule import amortize, schedule_factors
 from app.servicing import accrual
 from app.servicing.delinquency import FPD_DAYS, PROBLEM_DPD, dpd_bucket
 from app.servicing.model import (
+    PENALTY_CAP,
     SPLIT_PARTS,
     EarlyRepaymentOutcome,
     EarlyRepaymentRequest,
@@ -78,7 +79,7 @@ def _day(value: object, name: str) -> date:
     return value
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # rows are compared by identity
 class _Row:
     number: int
     due: date
@@ -94,6 +95,7 @@ class _Row:
     settled_on: date | None = None
     deferred: bool = False
     whole_period: bool = True  # on 30/360: the row's period is a whole month
+    holiday: int | None = None  # the holiday (its index) that deferred this row
 
     @property
     def settled(self) -> bool:
@@ -121,6 +123,13 @@ class _Replay:
         except ValueError as exc:
             raise LoanMathError(str(exc)) from exc
         self.penalty_rate = accrual.rate_bp(Decimal(terms.penalty_rate), "penalty_rate")
+        cap = PENALTY_CAP[self.penalty_basis]
+        if Decimal(terms.penalty_rate) > cap:
+            per = "a year while interest accrues" if self.penalty_basis is PenaltyBasis.ANNUAL else "a day"
+            raise LoanMathError(
+                f"penalty_rate {terms.penalty_rate} exceeds the cap of 353-FZ art. 5 part 21 for a "
+                f"{self.penalty_basis.value} penalty: {cap} % {per}"
+            )
         self.annual_rate = Decimal(terms.annual_rate)
         self.issue = _day(terms.issue_date, "issue_date")
         self.rows = self._contract_rows(schedule)
@@ -133,12 +142,14 @@ class _Replay:
         self.carried = 0  # kopecks of interest already due at the next due date (a short early repayment)
         self.penalty_units = 0
         self.penalty_paid = 0
+        self.post_maturity_paid = 0  # interest paid after maturity (on no row)
         self.pool: deque[list[int]] = deque()  # advance cash: [split index, kopecks left], oldest first
         self.splits: list[_Split] = []
         self.revisions: list[Revision] = []
         self.outcomes: list[EarlyRepaymentOutcome] = []
         self.closed_on: date | None = None
-        self.holiday_ends: dict[date, list[int]] = {}  # holiday end -> index of its first deferred row
+        self.holiday_ends: dict[date, list[int]] = {}  # holiday end -> the holidays (indices) ending then
+        self.holidays_seen = 0
         self.revisions.append(self._revision(0, self.issue, "contract", psk_percent=None))
 
     # -- setup ----------------------------------------------------------------------------
@@ -179,10 +190,7 @@ class _Replay:
             self.t = max(self.t, until)
             return
         over_p, over_i = self._overdue_base()
-        whole = self.day_count is DayCount.THIRTY_360 and self._whole_period(self.t, until)
-        self.accrued += self._interest_base(over_p) * self.rate * accrual.weight(
-            self.t, until, self.day_count, whole_month=whole
-        )
+        self.accrued += self._interest_base(over_p) * self.rate * self._weight(self.t, until)
         overdue = over_p + over_i
         if overdue and self.penalty_rate:
             w = (
@@ -201,12 +209,29 @@ class _Replay:
             return self.principal - overdue_principal
         return self.principal
 
-    def _whole_period(self, start: date, end: date) -> bool:
-        """Whether ``[start, end)`` is a whole scheduled period (30/360 counts it as one month)."""
-        if start != self.period_start:
-            return False
-        nxt = next((r for r in self.rows if not r.processed), None)
-        return nxt is not None and nxt.due == end and nxt.whole_period
+    def _next_row(self) -> _Row | None:
+        """The first row not yet due (rows fall due in order)."""
+        return next((r for r in self.rows if not r.processed), None)
+
+    def _weight(self, start: date, end: date) -> int:
+        """Year weight of ``[start, end)``, a piece of the current period (``start >= period_start``)."""
+        if end <= start:
+            return 0
+        if self.day_count is not DayCount.THIRTY_360:
+            return accrual.actual_weight(start, end)
+        return (self._days_30(end) - self._days_30(start)) * accrual.DAY_30
+
+    def _days_30(self, day: date) -> int:
+        """30/360 days from ``period_start`` to ``day``. A whole scheduled month is exactly 30
+        days whatever its calendar length, however receipts split it: its 30E/360 count is
+        capped at 30 before its due date and is 30 on it. A broken period counts 30E/360 days."""
+        if day <= self.period_start:
+            return 0
+        days = days_30e_360(self.period_start, day)
+        nxt = self._next_row()
+        if nxt is not None and nxt.whole_period and day <= nxt.due:
+            return 30 if day == nxt.due else min(days, 30)
+        return days
 
     def _penalty_outstanding(self) -> int:
         return accrual.to_kopecks(self.penalty_units) - self.penalty_paid
@@ -219,6 +244,8 @@ class _Replay:
                 r.interest = accrual.to_kopecks(self.accrued) + self.carried + r.deferred_interest
                 self.accrued, self.carried, self.period_start = 0, 0, day
                 r.processed = True
+                if r.settled:  # nothing to pay (a zero row): settled on its date
+                    r.settled_on = day
 
     def _take(self, kind: str, want: int) -> int:
         """Take up to ``want`` kopecks from the pool (oldest money first), booked as ``kind``."""
@@ -247,6 +274,13 @@ class _Replay:
             self.principal -= paid
         for r in current:  # 3) interest of the current period
             r.paid_i += self._take("interest", r.interest - r.paid_i)
+        if self.pool and self._next_row() is None:
+            # after maturity the interest still accruing on the debt is payable as it accrues
+            owed = accrual.to_kopecks(self.accrued) + self.carried
+            paid = self._take("interest", owed)
+            if paid:
+                self.accrued, self.carried, self.period_start = 0, owed - paid, day
+                self.post_maturity_paid += paid
         for r in current:  # 4) principal of the current period
             paid = self._take("principal", r.principal - r.paid_p)
             r.paid_p += paid
@@ -260,11 +294,22 @@ class _Replay:
             if r.settled and r.settled_on is None:
                 r.settled_on = day
 
+    def _deferred_total(self) -> int:
+        """Holiday interest carried to rows not yet due."""
+        return sum(r.deferred_interest for r in self.rows if not r.processed)
+
     def _maybe_close(self, day: date) -> None:
         if self.closed_on is not None or self.principal:
             return
-        if all(r.settled for r in self.rows if r.processed) and self._penalty_outstanding() <= 0:
+        if (
+            all(r.settled for r in self.rows if r.processed)
+            and self._penalty_outstanding() <= 0
+            and accrual.to_kopecks(self.accrued) + self.carried == 0
+            and self._deferred_total() == 0
+        ):
             # nothing is owed: rows not yet due carry no principal and no longer fall due
+            if self.first_row is not None and not self.first_row.processed:
+                self.first_row = None  # closed before the first due date: never a first-payment default
             self.rows = [r for r in self.rows if r.processed]
             self.closed_on = day
 
@@ -273,28 +318,42 @@ class _Replay:
     def _early_repayment(self, req: EarlyRepaymentRequest) -> None:
         day = req.on
         cash = sum(e[1] for e in self.pool)
-        due_interest = accrual.to_kopecks(self.accrued) + self.carried
+        current = accrual.to_kopecks(self.accrued) + self.carried
+        deferred = self._deferred_total()
+        due_interest = deferred + current  # interest to the day (art. 11), holiday interest included
         fees = sum(r.fee - r.paid_f for r in self.rows if r.processed)
         overdue_p, overdue_i = self._overdue_base()
         payoff = self.principal + due_interest + overdue_i + self._penalty_outstanding() + fees
         requested = None if req.amount is None else _kop(req.amount, "early repayment amount", positive=True)
         budget = cash if requested is None else min(requested, cash)
         full = budget >= payoff
-        if self.closed_on is not None or budget <= 0 or overdue_p or overdue_i:
-            # nothing to apply: no money held, or the money held did not even clear what is overdue
+        note = (
+            "the loan is closed" if self.closed_on is not None
+            else "the money held did not clear the overdue debt" if overdue_p or overdue_i
+            else "no money held on the loan" if budget <= 0
+            else None
+        )
+        if note is not None:
             self.outcomes.append(
-                EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, True, _dec(0), _dec(0),
-                                      self.closed_on is not None, None)
+                EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, False, _dec(0), _dec(0),
+                                      self.closed_on is not None, None, note)
             )
             return
         if full:
             budget = payoff
         interest = self._take("early_interest", min(budget, due_interest))
-        self.carried = due_interest - interest
+        # the oldest interest first: the holiday interest deferred to rows, then the current period's
+        left = min(interest, deferred)
+        for r in self.rows:
+            if left and not r.processed and r.deferred_interest:
+                cut = min(left, r.deferred_interest)
+                r.deferred_interest -= cut
+                left -= cut
+        self.carried = current - (interest - min(interest, deferred))
         self.accrued, self.period_start = 0, day
         principal = self._take("early_principal", min(budget - interest, self.principal))
         self.principal -= principal
-        if self.principal == 0 and self.carried == 0:
+        if self.principal == 0 and self.carried == 0 and self._deferred_total() == 0:
             owed = self._penalty_outstanding()
             if owed > 0:
                 self.penalty_paid += self._take("penalty", owed)
@@ -348,49 +407,70 @@ class _Replay:
             stop_when_paid=keep,
         )
         kept_rows = [r for r in self.rows if r.processed]
+        fresh: list[_Row] = []
         for j, p in enumerate(new):
             old = rest[j]
-            kept_rows.append(
+            fresh.append(
                 _Row(p.number, p.date, _kop(p.principal, "principal"), old.fee, _kop(p.interest, "interest"),
-                     deferred_interest=old.deferred_interest, deferred=old.deferred, whole_period=j > 0)
+                     deferred_interest=old.deferred_interest, deferred=old.deferred,
+                     whole_period=j > 0 and old.whole_period, holiday=old.holiday)
             )
-        self.rows = kept_rows
+        last = fresh[-1]
+        for old in rest[len(fresh):]:
+            # a shorter term ends earlier: the holiday interest the dropped rows carried moves to
+            # the new last row, and a holiday still running sends its interest there
+            last.deferred_interest += old.deferred_interest
+            if old.holiday is not None and last.holiday is None:
+                last.holiday = old.holiday
+            last.deferred = last.deferred or old.deferred
+        if self.first_row is not None and not self.first_row.processed:
+            self.first_row = fresh[0]  # the first instalment of the schedule in force
+        self.rows = kept_rows + fresh
 
     # -- holidays ----------------------------------------------------------------------------
 
     def _holiday(self, h: Holiday) -> None:
-        """Defer the rows due in ``[start, start + months)`` to after the last row."""
-        if not 1 <= h.months <= 6:
-            raise LoanMathError("credit holidays last 1 to 6 months")
-        start = _day(h.start, "holiday start")
+        """Defer the rows due in ``[start, start + months)`` to after the last row (and after the
+        holiday's end), one a month; interest keeps accruing and goes with them."""
+        start = h.start
         end = add_months(start, h.months)
+        hid = self.holidays_seen
+        self.holidays_seen += 1
         inside = [r for r in self.rows if not r.processed and start <= r.due < end]
         if not inside:
             return
-        rest = [r for r in self.rows if r not in inside]
-        last = rest[-1].due if rest else inside[-1].due
-        last = max(last, inside[-1].due)
-        if self.first_row in inside:
+        rest = [r for r in self.rows if all(r is not x for x in inside)]
+        after = [r for r in rest if not r.processed]  # rows still due after the holiday
+        last = max(rest[-1].due if rest else inside[-1].due, inside[-1].due)
+        skip = 0  # never defer a row into the holiday itself
+        while add_months(last, skip + 1) < end:
+            skip += 1
+        if self.first_row is not None and any(self.first_row is r for r in inside):
             self.first_row = None
         moved = []
         for k, r in enumerate(inside, start=1):
-            moved.append(_Row(0, add_months(last, k), r.principal, r.fee, r.planned_interest, deferred=True))
+            moved.append(_Row(0, add_months(last, skip + k), r.principal, r.fee, r.planned_interest, deferred=True,
+                              holiday=hid))
+        moved[0].whole_period = bool(after) and skip == 0
+        if after:
+            after[0].whole_period = False  # its period now runs from the holiday's end
         self.rows = rest + moved
         for n, r in enumerate(self.rows, start=1):
             r.number = n
-        self.holiday_ends.setdefault(end, []).append(len(rest))
+        self.holiday_ends.setdefault(end, []).append(hid)
         self.revisions.append(self._revision(len(self.revisions), start, "holiday", psk_percent=None))
 
     def _end_holiday(self, day: date) -> None:
         """The interest of the holiday months goes with the deferred rows, after the term."""
-        for first_deferred in self.holiday_ends.pop(day, []):
+        for hid in self.holiday_ends.pop(day, []):
             interest = accrual.to_kopecks(self.accrued) + self.carried
+            rest = [r for r in self.rows if not r.processed]
+            if not rest:
+                continue  # nothing left to carry it: it stays payable as it accrued
             self.accrued, self.carried, self.period_start = 0, 0, day
-            target = self.rows[first_deferred]
+            target = next((r for r in rest if r.holiday == hid), None) or rest[-1]
             target.deferred_interest += interest
-            nxt = next((r for r in self.rows if not r.processed), None)
-            if nxt is not None:
-                nxt.whole_period = False
+            rest[0].whole_period = False
 
     # -- reports -----------------------------------------------------------------------------
 
@@ -411,13 +491,9 @@ class _Replay:
 
     def _projected_interest(self, r: _Row) -> int:
         """Interest a row not yet due will carry if nothing changes before its date."""
-        nxt = next((x for x in self.rows if not x.processed), None)
-        if nxt is not r:
+        if self._next_row() is not r:
             return r.planned_interest + r.deferred_interest
-        whole = self.day_count is DayCount.THIRTY_360 and self._whole_period(self.t, r.due)
-        units = self.accrued + self._interest_base() * self.rate * accrual.weight(
-            self.t, r.due, self.day_count, whole_month=whole
-        )
+        units = self.accrued + self._interest_base() * self.rate * self._weight(self.t, r.due)
         return accrual.to_kopecks(units) + self.carried + r.deferred_interest
 
     def _row_state(self, r: _Row, as_of: date) -> InstalmentState:
@@ -458,9 +534,15 @@ def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as
             raise LoanMathError(f"a receipt dated {rec.paid_on} precedes the issue date {loan.issue}")
     requests = sorted(history.early_repayments, key=lambda e: (_day(e.on, "early repayment date"), e.ref))
     holidays = sorted(history.holidays, key=lambda h: (_day(h.start, "holiday start"), h.ref))
+    prev_end: date | None = None
     for h in holidays:
         if h.start < loan.issue:
             raise LoanMathError("a holiday cannot start before the issue date")
+        if isinstance(h.months, bool) or not isinstance(h.months, int) or not 1 <= h.months <= 6:
+            raise LoanMathError("credit holidays last 1 to 6 months (353-FZ art. 6.1-2)")
+        if prev_end is not None and h.start < prev_end:
+            raise LoanMathError(f"a holiday from {h.start} would overlap the one running until {prev_end}")
+        prev_end = add_months(h.start, h.months)
     ri = ei = hi = 0
     while True:
         candidates = []
@@ -565,6 +647,7 @@ def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday], pending: Se
     advance = sum(e[1] for e in loan.pool)
     paid_p = loan.amount - loan.principal  # early principal is on no row
     paid_i = sum(r.paid_i for r in rows) + sum(s.parts["early_interest"] for s in loan.splits)
+    paid_i += loan.post_maturity_paid
     paid_f = sum(r.paid_f for r in rows)
     received = sum(s.amount for s in loan.splits)
     penalty_acc = accrual.to_kopecks(loan.penalty_units)
@@ -601,4 +684,5 @@ def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday], pending: Se
         early_repayments=tuple(loan.outcomes),
         holidays=tuple(holidays),
         ledger=_ledger(loan, as_of, pending),
+        deferred_interest=_dec(loan._deferred_total() if loan.closed_on is None else 0),
     )

@@ -157,7 +157,12 @@ class Revision:
 
 @dataclass(frozen=True, slots=True)
 class EarlyRepaymentOutcome:
-    """What an application did on its date (``executed`` False while it is in the future)."""
+    """What an application did on its date.
+
+    ``executed`` is False while it is in the future, and when on its date it could apply
+    nothing (no money held, the overdue debt not cleared, the loan already closed): ``note``
+    says which.
+    """
 
     ref: int
     on: date
@@ -168,6 +173,8 @@ class EarlyRepaymentOutcome:
     principal: Decimal
     closed: bool
     revision: int | None
+    #: why an application dated on or before ``as_of`` applied nothing (``executed`` False)
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +261,8 @@ class LoanState:
     early_repayments: tuple[EarlyRepaymentOutcome, ...]
     holidays: tuple[Holiday, ...] = field(default=())
     ledger: Ledger | None = None
+    #: interest of holiday months carried to the deferred rows, not yet due (in the payoff)
+    deferred_interest: Decimal = Decimal("0.00")
 
     @property
     def paid_total(self) -> Decimal:

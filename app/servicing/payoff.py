@@ -15,7 +15,8 @@ def payoff_of(state: LoanState) -> Payoff:
     zero = Decimal("0.00")
     due_today = [i for i in state.instalments if i.status == "due"]  # fell due today, not yet paid
     principal = state.principal_outstanding  # overdue and due principal included
-    interest = state.overdue_interest + state.accrued_interest
+    # interest to the day: overdue, accrued in the current period, and deferred by a holiday
+    interest = state.overdue_interest + state.accrued_interest + state.deferred_interest
     interest += sum((i.interest - i.paid_interest for i in due_today), zero)
     fees = state.overdue_fee + sum((i.fee - i.paid_fee for i in due_today), zero)
     total = principal + interest + state.penalty_outstanding + fees
