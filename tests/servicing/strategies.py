@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from app import loanmath
 from app.loanmath import DayCount, EarlyRepaymentMode
-from app.servicing import EarlyRepaymentRequest, History, Instalment, Receipt, Terms
+from app.loanmath.calendar import add_months
+from app.servicing import EarlyRepaymentRequest, History, Holiday, Instalment, Receipt, Terms
 
 
 def schedule_of(terms: Terms, months: int) -> tuple[Instalment, ...]:
@@ -26,7 +27,16 @@ def schedule_of(terms: Terms, months: int) -> tuple[Instalment, ...]:
 
 
 @st.composite
-def loans(draw: st.DrawFn, *, day_counts: tuple[DayCount, ...] = (DayCount.ACTUAL_365,)) -> tuple[Terms, tuple[Instalment, ...], History]:
+def loans(
+    draw: st.DrawFn,
+    *,
+    day_counts: tuple[DayCount, ...] = (DayCount.ACTUAL_365,),
+    holidays: bool = False,
+    paying: bool = False,
+) -> tuple[Terms, tuple[Instalment, ...], History]:
+    """A loan and its history. ``holidays`` adds up to two credit holidays that never overlap;
+    ``paying`` adds a borrower who mostly pays: about one receipt per instalment, near its due
+    date, of half to one and a half instalments (so loans also close, early or on time)."""
     issue = draw(st.dates(date(2023, 1, 1), date(2026, 6, 30)))
     amount = Decimal(draw(st.integers(10_000, 2_000_000))).scaleb(0) + Decimal(draw(st.integers(0, 99))) / 100
     months = draw(st.integers(1, 24))
@@ -50,6 +60,12 @@ def loans(draw: st.DrawFn, *, day_counts: tuple[DayCount, ...] = (DayCount.ACTUA
             max_size=12,
         )
     )
+    if paying:
+        for inst in schedule:
+            if draw(st.integers(0, 9)):
+                due = inst.principal + inst.interest
+                day = (inst.due_date - issue).days + draw(st.integers(-5, 10))
+                receipts.append((max(0, day), max(1, int(due * draw(st.integers(50, 150))))))
     early = draw(
         st.lists(
             st.tuples(
@@ -60,7 +76,16 @@ def loans(draw: st.DrawFn, *, day_counts: tuple[DayCount, ...] = (DayCount.ACTUA
             max_size=2,
         )
     )
+    breaks: list[Holiday] = []
+    if holidays:
+        start = issue
+        for n in range(1, draw(st.integers(0, 2)) + 1):
+            start = start + timedelta(days=draw(st.integers(0, horizon // 2)))
+            months = draw(st.integers(1, 6))
+            breaks.append(Holiday(start, months, ref=n))
+            start = add_months(start, months)
     history = History(
+        holidays=tuple(breaks),
         receipts=tuple(
             Receipt(issue + timedelta(days=d), Decimal(k).scaleb(-2), ref=n) for n, (d, k) in enumerate(receipts, 1)
         ),
