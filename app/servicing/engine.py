@@ -70,7 +70,8 @@ def _kop(value: Decimal | int, name: str, *, positive: bool = False) -> int:
 
 
 def _dec(kop: int) -> Decimal:
-    return Decimal(kop).scaleb(-2).quantize(_CENT)
+    # an integer scaled by 10**-2 is exact with exponent -2 (kopecks stay far below 28 digits)
+    return Decimal(kop).scaleb(-2)
 
 
 def _day(value: object, name: str) -> date:
@@ -99,7 +100,10 @@ class _Row:
 
     @property
     def settled(self) -> bool:
-        return self.processed and (self.paid_p, self.paid_i, self.paid_f) == (self.principal, self.interest, self.fee)
+        return (
+            self.processed and self.paid_p == self.principal and self.paid_i == self.interest
+            and self.paid_f == self.fee
+        )
 
 
 @dataclass(slots=True)
@@ -133,6 +137,7 @@ class _Replay:
         self.annual_rate = Decimal(terms.annual_rate)
         self.issue = _day(terms.issue_date, "issue_date")
         self.rows = self._contract_rows(schedule)
+        self.cursor = 0  # rows[:cursor] are due (processed); see _next_row
         self.first_due = self.rows[0].due
         self.first_row: _Row | None = self.rows[0]  # None once a holiday deferred it
         self.principal = self.amount
@@ -175,11 +180,16 @@ class _Replay:
 
     # -- accrual ----------------------------------------------------------------------------
 
+    def _due_rows(self) -> list[_Row]:
+        """Rows already due (they form a prefix of ``rows``: rows fall due in date order)."""
+        self._next_row()
+        return self.rows[: self.cursor]
+
     def _overdue_base(self) -> tuple[int, int]:
         """(overdue principal, overdue interest) of rows already due and not paid."""
         p = i = 0
-        for r in self.rows:
-            if r.processed and not r.settled:
+        for r in self._due_rows():
+            if not r.settled:
                 p += r.principal - r.paid_p
                 i += r.interest - r.paid_i
         return p, i
@@ -210,8 +220,14 @@ class _Replay:
         return self.principal
 
     def _next_row(self) -> _Row | None:
-        """The first row not yet due (rows fall due in order)."""
-        return next((r for r in self.rows if not r.processed), None)
+        """The first row not yet due. Rows due always form a prefix of ``rows`` (a holiday or a
+        recomputation replaces only rows not yet due), so a cursor finds it."""
+        rows = self.rows
+        i = self.cursor if self.cursor <= len(rows) else 0
+        while i < len(rows) and rows[i].processed:
+            i += 1
+        self.cursor = i
+        return rows[i] if i < len(rows) else None
 
     def _weight(self, start: date, end: date) -> int:
         """Year weight of ``[start, end)``, a piece of the current period (``start >= period_start``)."""
@@ -239,13 +255,12 @@ class _Replay:
     # -- one day ----------------------------------------------------------------------------
 
     def _fall_due(self, day: date) -> None:
-        for r in self.rows:
-            if not r.processed and r.due == day:
-                r.interest = accrual.to_kopecks(self.accrued) + self.carried + r.deferred_interest
-                self.accrued, self.carried, self.period_start = 0, 0, day
-                r.processed = True
-                if r.settled:  # nothing to pay (a zero row): settled on its date
-                    r.settled_on = day
+        while (r := self._next_row()) is not None and r.due == day:
+            r.interest = accrual.to_kopecks(self.accrued) + self.carried + r.deferred_interest
+            self.accrued, self.carried, self.period_start = 0, 0, day
+            r.processed = True
+            if r.settled:  # nothing to pay (a zero row): settled on its date
+                r.settled_on = day
 
     def _take(self, kind: str, want: int) -> int:
         """Take up to ``want`` kopecks from the pool (oldest money first), booked as ``kind``."""
@@ -264,8 +279,9 @@ class _Replay:
         """Apply the pool to what is due, in the legal order (353-FZ art. 5 part 20)."""
         if not self.pool:
             return
-        overdue = [r for r in self.rows if r.processed and r.due < day and not r.settled]
-        current = [r for r in self.rows if r.processed and r.due == day and not r.settled]
+        due = [r for r in self._due_rows() if not r.settled]
+        overdue = [r for r in due if r.due < day]
+        current = [r for r in due if r.due == day]
         for r in overdue:  # 1) overdue interest, oldest first
             r.paid_i += self._take("overdue_interest", r.interest - r.paid_i)
         for r in overdue:  # 2) overdue principal
@@ -547,8 +563,10 @@ def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as
     while True:
         candidates = []
         if loan.closed_on is None:
-            due = next((r.due for r in loan.rows if not r.processed), None)
-            candidates += [d for d in (due, *loan.holiday_ends) if d is not None]
+            nxt = loan._next_row()
+            if nxt is not None:
+                candidates.append(nxt.due)
+            candidates += loan.holiday_ends
         if ri < len(receipts):
             candidates.append(receipts[ri].paid_on)
         if ei < len(requests):
