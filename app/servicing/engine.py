@@ -1,6 +1,6 @@
 """The servicing engine: replay a loan's history, day by day, to its state on a date.
 
-One rule for every reader, as Federal Law 353-FZ reads (docs/servicing.md):
+One rule for every reader, as Federal Law 353-FZ reads (docs/servicing-rules.md cites each):
 
 * interest accrues to the day on the principal actually outstanding (art. 11: the
   borrower pays interest for the time the money was used); an instalment's interest is
@@ -13,9 +13,11 @@ One rule for every reader, as Federal Law 353-FZ reads (docs/servicing.md):
 * an early repayment happens on the borrower's application, on its date: interest to the
   day, then principal, and the rest of the schedule is recomputed (reduce term or
   payment) as a new revision with its own PSK, or the loan closes;
-* the penalty accrues day by day on the overdue amount (art. 5 part 21);
+* the penalty accrues day by day on the overdue amount, within the caps of art. 5 part 21
+  (terms above them are refused);
 * credit holidays (art. 6.1-2) defer the instalments of their months, and the interest of
-  those months, to after the end of the term.
+  those months, to after the end of the term; holidays never overlap;
+* after maturity, interest still accruing on the debt is payable as it accrues.
 
 Plain Python on integer kopecks (exact accrual in ``app.servicing.accrual`` units); no web,
 database or validation framework. Invalid input raises :class:`~app.loanmath.LoanMathError`.
