@@ -93,6 +93,28 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _close_day(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from app.core.clock import business_calendar
+    from app.loans.close_of_business import close_day
+
+    today = business_calendar(settings.business_date)()
+    day = date.fromisoformat(args.date) if args.date else today
+    if day > today:
+        print(f"error: {day} is after the business date {today}; a day is closed once it has happened",
+              file=sys.stderr)
+        return 2
+    engine = make_engine(settings)
+    try:
+        summary = close_day(settings, engine, day, workers=args.workers, chunk_size=args.chunk_size,
+                            progress=not args.quiet)
+    finally:
+        engine.dispose()
+    print(summary.line())
+    return 0
+
+
 def _scorecard_fit(args: argparse.Namespace, _settings: Settings) -> int:
     from scoring import fit_from_csv, validate
     from scoring.application_features import german_credit_columns
@@ -159,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="load a realistic demo data set")
     demo.add_argument("--seed", type=int, default=2026)
     demo.set_defaults(func=_demo)
+
+    close = sub.add_parser("close-day", help="the close of business: bring every loan's stored state to a day")
+    close.add_argument("--date", help="the day to close (YYYY-MM-DD; default: the business date)")
+    close.add_argument("--workers", type=int, default=1, help="processes taking chunks (PostgreSQL)")
+    close.add_argument("--chunk-size", type=int, default=2000, help="loans per chunk (one transaction each)")
+    close.add_argument("--quiet", action="store_true", help="no progress bar")
+    close.set_defaults(func=_close_day)
 
     scorecard = sub.add_parser("scorecard", help="fit a scorecard from a CSV")
     scorecard_sub = scorecard.add_subparsers(dest="scorecard_command", required=True)

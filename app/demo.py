@@ -23,6 +23,7 @@ from app.applications.table import ApplicationEventRow, ApplicationRow
 from app.audit import service as audit
 from app.core.context import Context
 from app.core.security import Principal
+from app.loans import stored_state
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
 from app.managers.table import ManagerPlanRow, ManagerRow
 from app.products import repository as products
@@ -166,8 +167,12 @@ def _one_loan(
     fpd: bool,
     today: date,
 ) -> tuple[int, int]:
+    product_row = products.get_product(session, product)
+    assert product_row is not None
     schedule = loanmath.build_schedule(
-        loanmath.LoanTerms(amount=amount, annual_rate=rate, term_months=term, issue_date=issue)
+        loanmath.LoanTerms(
+            amount=amount, annual_rate=rate, term_months=term, issue_date=issue, day_count=loanmath.DayCount.ACTUAL_365
+        )
     )
     name = f"{rng.choice(LAST_NAMES)} {rng.choice(FIRST_NAMES)}"
     passport = f"{int(rng.integers(4500, 4600))} {int(rng.integers(100000, 999999))}"
@@ -206,7 +211,7 @@ def _one_loan(
         contract={
             "issue_date": issue.isoformat(),
             "method": "annuity",
-            "day_count": "30/360",
+            "day_count": "actual/365",
             "psk_percent": format(schedule.psk_percent, "f"),
         },
     )
@@ -234,12 +239,20 @@ def _one_loan(
         annual_rate=rate,
         term_months=term,
         method="annuity",
-        day_count="30/360",
+        day_count="actual/365",
         issue_date=issue,
         pd_at_issue=pd,
         grade_at_issue=grade,
         psk_percent=schedule.psk_percent,
+        penalty_rate=product_row.penalty_rate,
+        penalty_basis=product_row.penalty_basis,
+        targeted=product_row.targeted,
         fpd_deadline=schedule.payments[0].date + timedelta(days=30),
+        state_date=issue,
+        first_due_date=schedule.payments[0].date,
+        period_start=issue,
+        principal_outstanding=amount,
+        interest_base=amount,
     )
     session.add(loan)
     session.flush()
@@ -262,9 +275,8 @@ def _one_loan(
             break
         session.add(LoanPaymentRow(loan_id=loan.id, amount=p.payment, paid_on=paid_on))
         payments += 1
-    if payments == len(schedule.payments):
-        loan.status, loan.closed_on = "closed", schedule.payments[-1].date
-        session.add(loan)
+    session.flush()
+    stored_state.refresh(session, loan, business_date=today)
     return 1, payments
 
 

@@ -33,6 +33,16 @@ class DocumentType(StrEnum):
     SNILS = "snils"
 
 
+class DayCountName(StrEnum):
+    ACTUAL_365 = "actual/365"
+    THIRTY_360 = "30/360"
+
+
+class PenaltyBasisName(StrEnum):
+    ANNUAL = "annual"
+    DAILY = "daily"
+
+
 class ProductFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +64,41 @@ class ProductFields(BaseModel):
     channels: list[Channel] = Field(min_length=1)
     required_documents: list[DocumentType] = Field(min_length=1)
     active: bool = True
+    day_count: DayCountName = Field(
+        DayCountName.ACTUAL_365,
+        description="How interest accrues: actual/365 (each day 1/365 or 1/366; Russian retail practice) "
+        "or 30/360 (legacy contracts)",
+    )
+    penalty_rate: Decimal = Field(
+        Decimal(20), ge=0, le=20, decimal_places=4, allow_inf_nan=False,
+        description="Penalty (неустойка) on overdue amounts, percent a year when penalty_basis is annual "
+        "(at most 20, interest keeps accruing) or percent a day when daily (at most 0.1, no interest on "
+        "overdue principal): 353-FZ art. 5 part 21",
+    )
+    penalty_basis: PenaltyBasisName = PenaltyBasisName.ANNUAL
+    early_repayment_notice_days: int = Field(
+        30, ge=0, le=30,
+        description="Notice the borrower gives of an early repayment after the first 14 days (30 for a "
+        "targeted loan), at most 30 (353-FZ art. 11)",
+    )
+    cooling_off: bool = Field(
+        True, description="Whether the cooling-off period before disbursement applies (353-FZ art. 7 part 9.3)"
+    )
+    targeted: bool = Field(False, description="A targeted loan (car, home): early repayment without notice for 30 days")
+    holiday_amount_limit: PositiveMoney | None = Field(
+        None, description="Largest loan for which credit holidays may be demanded (353-FZ art. 6.1-2); "
+        "null: the programme offers none"
+    )
+
+    @field_validator("penalty_basis")
+    @classmethod
+    def _penalty_cap_of_the_basis(cls, value: PenaltyBasisName, info: ValidationInfo) -> PenaltyBasisName:
+        rate = info.data.get("penalty_rate")
+        cap = Decimal("0.1") if value is PenaltyBasisName.DAILY else Decimal(20)
+        if rate is not None and rate > cap:
+            raise ValueError(f"a {value.value} penalty may be at most {cap} % (353-FZ art. 5 part 21); "
+                             f"penalty_rate is {rate}")
+        return value
 
     # Cross-field rules are checked on the later field, so the error points at it
     # (#/max_amount), not at the whole body.

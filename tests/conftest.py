@@ -165,3 +165,16 @@ def partner_a(make_key: MakeKey) -> dict[str, str]:
 @pytest.fixture
 def partner_b(make_key: MakeKey) -> dict[str, str]:
     return make_key("partner", partner="P02", name="partner-P02")
+
+
+@pytest.fixture(autouse=True)
+def _cooling_off_has_passed(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that disburse right after signing stand two days later on the wall clock, so the
+    cooling-off period (353-FZ art. 7 part 9.3) has passed; tests of the rule itself opt out."""
+    if request.node.get_closest_marker("cooling_off") is None:
+        from datetime import timedelta
+
+        from app.core.clock import utcnow
+        from app.loans import service
+
+        monkeypatch.setattr(service, "utcnow", lambda: utcnow() + timedelta(hours=49))

@@ -9,8 +9,11 @@ from decimal import Decimal
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from app.core.clock import today
+from app.core.config import Settings
+from app.loans.close_of_business import close_day
 from tests.factories import add_manager, application_body, to_loan
 
 
@@ -42,13 +45,14 @@ def _loan(client, headers, loan_id, as_of: date, clock: Clock) -> dict:
     return r.json()
 
 
-def test_branch_loan_repaid_then_ninety_plus(client: TestClient, clock: Clock, managers, branch_a, risk) -> None:
+def test_branch_loan_repaid_then_ninety_plus(client: TestClient, clock: Clock, managers, branch_a, risk,
+                                             settings: Settings, engine: Engine) -> None:
     loan = to_loan(client, branch_a, risk, application_body("M-B01", amount="240000", term=12))
     assert loan["status"] == "active" and loan["bucket"] == "current" and len(loan["schedule"]) == 12
     assert sum(Decimal(i["principal"]) for i in loan["schedule"]) == Decimal("240000.00")
     dues = [date.fromisoformat(i["due_date"]) for i in loan["schedule"]]
     # The contact centre sees the first due date coming.
-    reminders = client.get("/v1/reminders", headers=branch_a, params={"within_days": 40}).json()
+    reminders = client.get("/v1/reminders", headers=branch_a, params={"within_days": 40}).json()["items"]
     assert [(r["loan_id"], r["due_date"]) for r in reminders] == [(loan["id"], str(dues[0]))]
     assert reminders[0]["phone"] and Decimal(reminders[0]["amount"]) == Decimal(loan["schedule"][0]["payment"])
     # Two instalments paid on their due dates.
@@ -71,6 +75,8 @@ def test_branch_loan_repaid_then_ninety_plus(client: TestClient, clock: Clock, m
         assert (s["days_past_due"], s["bucket"], s["status"]) == (days, bucket, status), days
     late = missed + timedelta(days=120)
     clock.day = late
+    # lists read the stored state, which the close of business brings to the business date
+    close_day(settings, engine, late)
     listed = client.get("/v1/loans", headers=branch_a, params={"bucket": "90+", "as_of": str(late)}).json()
     assert [x["id"] for x in listed["items"]] == [loan["id"]]
     # The risk officer's portfolio agrees.
@@ -95,22 +101,58 @@ def test_partner_loan_first_payment_default(client: TestClient, clock: Clock, ma
     assert p["vintages"][0]["fpd_count"] == 1
 
 
-def test_partial_payment_covers_interest_first_and_overpayment_shortens(client: TestClient, clock: Clock, managers,
-                                                                        branch_a, risk) -> None:
+def test_partial_payment_covers_interest_first_and_surplus_waits_as_advance(
+    client: TestClient, clock: Clock, managers, branch_a, risk
+) -> None:
     loan = to_loan(client, branch_a, risk, application_body("M-B01", amount="120000", term=12))
     first = loan["schedule"][0]
     clock.day = date.fromisoformat(first["due_date"])
     part = Decimal(first["interest"]) - Decimal("100.00")
-    s = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a,
-                    json={"amount": str(part), "paid_on": first["due_date"]}).json()
+    r = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a,
+                    json={"amount": str(part), "paid_on": first["due_date"]})
+    assert r.status_code == 201, r.text
+    s = r.json()
     assert s["schedule"][0]["status"] in ("partly_paid", "due") and s["paid_principal"] == "0.00"
     assert Decimal(s["schedule"][0]["paid"]) == part
     assert Decimal(s["paid_interest"]) == part
+    assert s["payment"]["allocation"]["interest"] == str(part) and s["payment"]["allocation"]["principal"] == "0.00"
     big = Decimal(first["payment"]) - part + Decimal("50000")
     s = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a,
                     json={"amount": str(big), "paid_on": first["due_date"]}).json()
-    assert len(s["schedule"]) < 12, "an overpayment repays early and shortens the term"
-    assert Decimal(s["paid_total"]) == part + big
+    # cash beyond what is due is no early repayment without the borrower's application
+    assert len(s["schedule"]) == 12 and s["schedule"][0]["status"] == "paid"
+    assert Decimal(s["advance"]) == Decimal("50000.00") == Decimal(s["payment"]["allocation"]["advance"])
+    assert Decimal(s["received_total"]) == part + big
+    listed = client.get(f"/v1/loans/{loan['id']}/payments", headers=branch_a).json()
+    assert [Decimal(p["amount"]) for p in listed["items"]] == [part, big]
+    assert Decimal(listed["advance"]) == Decimal("50000.00")
+    # an application applies the advance on its date (30 days' notice on this product)
+    r = client.post(f"/v1/loans/{loan['id']}/early-repayments", headers=branch_a,
+                    json={"on": first["due_date"], "amount": "50000.00", "mode": "reduce_term"})
+    assert r.status_code == 422, r.text
+    allowed = r.json()["first_allowed"]
+    assert allowed == str(clock.day + timedelta(days=30))
+    r = client.post(f"/v1/loans/{loan['id']}/early-repayments", headers=branch_a,
+                    json={"on": allowed, "amount": "50000.00", "mode": "reduce_term"})
+    assert r.status_code == 201, r.text
+    out = r.json()
+    assert out["early_repayment"]["status"] == "pending" and out["early_repayment"]["revision"] == 1
+    assert [v["reason"] for v in out["loan"]["revisions"]] == ["contract", "early_repayment"]
+    assert out["loan"]["revisions"][1]["psk_percent"] is not None and len(out["loan"]["schedule"]) < 12
+    s = _loan(client, branch_a, loan["id"], date.fromisoformat(allowed), clock)
+    assert s["early_repayments"][0]["status"] == "executed"
+    assert len(s["schedule"]) < 12, "the early repayment shortens the term"
+    assert Decimal(s["advance"]) < Decimal("50000.00")
+
+
+def test_a_payment_beyond_the_payoff_is_refused(client: TestClient, clock: Clock, managers, branch_a, risk) -> None:
+    loan = to_loan(client, branch_a, risk, application_body("M-B01", amount="100000", term=12))
+    payoff = client.get(f"/v1/loans/{loan['id']}/payoff", headers=branch_a).json()
+    assert Decimal(payoff["total"]) == Decimal("100000.00") == Decimal(payoff["to_pay"])
+    r = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a,
+                    json={"amount": "100000.01", "paid_on": str(clock.day)})
+    assert r.status_code == 422 and r.json()["payoff"] == "100000.00" and "100000.00" in r.json()["detail"]
+    assert client.get(f"/v1/loans/{loan['id']}/payments", headers=branch_a).json()["items"] == []
 
 
 def test_payments_are_validated(client: TestClient, clock: Clock, managers, branch_a, branch_b, risk) -> None:
@@ -124,7 +166,7 @@ def test_payments_are_validated(client: TestClient, clock: Clock, managers, bran
     assert r.status_code == 404
     assert client.get(f"/v1/loans/{loan['id']}", headers=branch_b).status_code == 404
     assert client.get("/v1/loans", headers=branch_b).json()["items"] == []
-    assert client.get("/v1/reminders", headers=branch_b, params={"within_days": 60}).json() == []
+    assert client.get("/v1/reminders", headers=branch_b, params={"within_days": 60}).json()["items"] == []
     r = client.get(f"/v1/loans/{loan['id']}", headers=branch_a, params={"as_of": "2000-01-01"})
     assert r.status_code == 422
 

@@ -1,34 +1,120 @@
-"""Disbursement and servicing: the loan's state is a pure function of its schedule, its
-receipts and a date (``app.loans.servicing``); the row keeps the latest status for SQL."""
+"""Disbursement and servicing writes. The state of a loan is a replay of its contract and
+history by the one servicing engine (``app.servicing``); every write stores the replayed
+state on the loan row in its own transaction (``app.loans.stored_state``)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import loanmath
 from app.applications import service as applications
+from app.applications.table import ApplicationRow
 from app.audit import service as audit
+from app.core.clock import utcnow
 from app.core.context import Context
 from app.core.errors import Conflict, Unprocessable
-from app.core.pagination import PageRequest, encode_cursor, int_position
 from app.core.scope import get_visible
 from app.core.security import Principal
-from app.loans import repository, servicing
-from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
-from schemas.loans import InstalmentView, Loan, LoanStatus, LoanSummary, Reminder
+from app.loanmath import DayCount, EarlyRepaymentMode, LoanMathError, Method
+from app.loans import cooling_off, early_repayment_notice, repository, stored_state, views
+from app.loans.history import load, state_of, up_to
+from app.loans.table import EarlyRepaymentRow, LoanInstalmentRow, LoanPaymentRow, LoanRow, PaymentHolidayRow
+from app.products.table import ProductRow
+from app.servicing import FPD_DAYS, LoanState, payoff, replay
+from schemas.loans import (
+    EarlyRepaymentIn,
+    EarlyRepaymentOut,
+    HolidayIn,
+    Loan,
+    LoanAfterPayment,
+    LoanStatus,
+    PaymentList,
+    Payoff,
+)
 
-FPD_DAYS = timedelta(days=30)
+#: 353-FZ art. 6.1-1 part 1: credit holidays of up to six months
+MAX_HOLIDAY_MONTHS = 6
+#: the government's ceiling for a consumer loan's holidays when the product names none
+DEFAULT_HOLIDAY_LIMIT = Decimal(450_000)
+
+
+def _redated(row: ApplicationRow, contract: dict[str, Any], issue: date) -> dict[str, Any]:
+    """The signed terms dated from the day the money is paid out: a later payout re-dates the
+    schedule (same terms, new dates), never a schedule that started before the money existed."""
+    if contract["issue_date"] == issue.isoformat():
+        return contract
+    assert row.annual_rate is not None
+    schedule = loanmath.build_schedule(
+        loanmath.LoanTerms(
+            amount=row.amount,
+            annual_rate=row.annual_rate,
+            term_months=row.term_months,
+            issue_date=issue,
+            method=Method(contract["method"]),
+            day_count=DayCount(contract["day_count"]),
+        )
+    )
+    return {
+        **contract,
+        "issue_date": issue.isoformat(),
+        "redated_from": contract["issue_date"],
+        "regular_payment": None if schedule.regular_payment is None else format(schedule.regular_payment, "f"),
+        "psk_percent": format(schedule.psk_percent, "f"),
+        "psk_amount": format(schedule.psk_amount, "f"),
+        "total_payments": format(schedule.total_payments, "f"),
+        "payments": [
+            {
+                "number": p.number,
+                "date": p.date.isoformat(),
+                "principal": format(p.principal, "f"),
+                "interest": format(p.interest, "f"),
+                "fee": format(p.fee, "f"),
+                "payment": format(p.payment, "f"),
+                "balance": format(p.balance, "f"),
+            }
+            for p in schedule.payments
+        ],
+    }
+
+
+def _engine_accepts(session: Session, loan: LoanRow, as_of: date, pointer: str) -> None:
+    """Replay the history just written; what the engine cannot book is the caller's 422."""
+    assert loan.id is not None
+    terms, schedule, history = load(session, [loan])[loan.id]
+    try:
+        replay(terms, schedule, history, as_of=as_of)
+    except LoanMathError as exc:
+        raise Unprocessable(str(exc), errors=[{"pointer": pointer, "detail": str(exc)}]) from exc
 
 
 def disburse(*, session: Session, application_id: int, ctx: Context) -> Loan:
     row = applications.get_row(session, application_id, ctx.principal, lock=True)
+    product = session.get(ProductRow, row.product_code)
+    assert product is not None
+    signed_at = (row.contract or {}).get("signed_at")
+    if signed_at is not None and row.status == "signed":
+        ready = cooling_off.not_before(
+            signed_at=datetime.fromisoformat(str(signed_at)),
+            amount=row.amount,
+            product_applies=product.cooling_off,
+            channel=row.channel,
+        )
+        if utcnow() < ready:
+            raise Conflict(
+                f"The cooling-off period (353-FZ art. 7 part 9.3) runs until {ready.isoformat()}: the loan "
+                "cannot be paid out before then; the borrower may still withdraw at no cost.",
+                headers={"Retry-After": str(max(1, int((ready - utcnow()).total_seconds())))},
+                not_before=ready.isoformat(),
+            )
     applications.transition(session, row, "disburse", ctx, None)
-    contract = row.contract
-    assert contract is not None and row.id is not None and row.annual_rate is not None
+    assert row.id is not None and row.annual_rate is not None and row.contract is not None
+    contract = _redated(row, row.contract, ctx.today)
+    first_due = date.fromisoformat(contract["payments"][0]["date"])
     loan = LoanRow(
         application_id=row.id,
         product_code=row.product_code,
@@ -41,11 +127,20 @@ def disburse(*, session: Session, application_id: int, ctx: Context) -> Loan:
         term_months=row.term_months,
         method=contract["method"],
         day_count=contract["day_count"],
-        issue_date=date.fromisoformat(contract["issue_date"]),
+        issue_date=ctx.today,
         pd_at_issue=float(row.pd or 0),
         grade_at_issue=row.grade or "",
         psk_percent=Decimal(contract["psk_percent"]),
-        fpd_deadline=date.fromisoformat(contract["payments"][0]["date"]) + FPD_DAYS,
+        penalty_rate=product.penalty_rate,
+        penalty_basis=product.penalty_basis,
+        targeted=product.targeted,
+        pdn=row.pdn,
+        fpd_deadline=first_due + timedelta(days=FPD_DAYS),
+        state_date=ctx.today,
+        first_due_date=first_due,
+        period_start=ctx.today,
+        principal_outstanding=row.amount,
+        interest_base=row.amount,
     )
     session.add(loan)
     try:
@@ -54,6 +149,8 @@ def disburse(*, session: Session, application_id: int, ctx: Context) -> Loan:
         raise Conflict(f"Application {application_id} has already been disbursed.") from exc
     assert loan.id is not None
     row.loan_id = loan.id
+    if contract is not row.contract:
+        row.contract = contract
     session.add(row)
     for p in contract["payments"]:
         session.add(
@@ -66,6 +163,8 @@ def disburse(*, session: Session, application_id: int, ctx: Context) -> Loan:
                 fee=Decimal(p["fee"]),
             )
         )
+    session.flush()
+    state = stored_state.refresh(session, loan, business_date=ctx.today)
     audit.record(
         session,
         actor=ctx.principal.actor,
@@ -75,112 +174,93 @@ def disburse(*, session: Session, application_id: int, ctx: Context) -> Loan:
         detail={"application_id": application_id, "amount": format(loan.amount, "f")},
     )
     session.flush()
-    return view(session, loan, as_of=ctx.today)
+    return views.loan(loan, state)
 
 
 def get_row(session: Session, loan_id: int, principal: Principal, *, lock: bool = False) -> LoanRow:
     return get_visible(session, LoanRow, loan_id, principal, what="loan", lock=lock)
 
 
-def state(session: Session, loan: LoanRow, *, as_of: date) -> servicing.LoanState:
+def _view(session: Session, loan: LoanRow, state: LoanState) -> Loan:
     assert loan.id is not None
-    instalments = [
-        servicing.Instalment(
-            number=i.number, due_date=i.due_date, principal=i.principal, interest=i.interest, fee=i.fee
+    return views.loan(
+        loan,
+        state,
+        early=repository.early_repayments_of(session, loan.id),
+        holidays=repository.holidays_of(session, loan.id),
+    )
+
+
+def _not_before_issue(loan: LoanRow, day: date, name: str, *, query: bool = False) -> None:
+    if day < loan.issue_date:
+        where = {"parameter": name} if query else {"pointer": f"#/{name}"}
+        raise Unprocessable(
+            f"{name} {day} precedes the loan's issue date {loan.issue_date}",
+            errors=[{**where, "detail": "before the issue date"}],
         )
-        for i in repository.instalments_of(session, loan.id)
-    ]
-    receipts = [
-        servicing.Receipt(paid_on=p.paid_on, amount=p.amount)
-        for p in repository.receipts_of(session, loan.id, up_to=as_of)
-    ]
-    return servicing.loan_state(
-        amount=loan.amount,
-        annual_rate=loan.annual_rate,
-        issue_date=loan.issue_date,
-        day_count=loanmath.DayCount(loan.day_count),
-        instalments=instalments,
-        receipts=receipts,
-        as_of=as_of,
-    )
-
-
-def view(session: Session, loan: LoanRow, *, as_of: date) -> Loan:
-    s = state(session, loan, as_of=as_of)
-    assert loan.id is not None
-    return Loan(
-        id=loan.id,
-        application_id=loan.application_id,
-        product_code=loan.product_code,
-        manager_id=loan.manager_id,
-        channel=loan.channel,
-        branch_id=loan.branch_id,
-        partner_id=loan.partner_id,
-        amount=loan.amount,
-        annual_rate=loan.annual_rate,
-        term_months=loan.term_months,
-        issue_date=loan.issue_date,
-        psk_percent=format(loan.psk_percent.quantize(Decimal("0.001")), "f"),
-        pd_at_issue=loan.pd_at_issue,
-        grade_at_issue=loan.grade_at_issue,
-        as_of=as_of,
-        status=LoanStatus(s.status),
-        days_past_due=s.days_past_due,
-        bucket=s.bucket,
-        paid_total=s.paid_total,
-        paid_principal=s.paid_principal,
-        paid_interest=s.paid_interest,
-        outstanding_principal=s.outstanding_principal,
-        overdue_total=s.overdue_total,
-        next_due_date=s.next_due_date,
-        next_due_amount=s.next_due_amount,
-        first_payment_default=s.first_payment_default,
-        schedule=[
-            InstalmentView(
-                number=i.number,
-                due_date=i.due_date,
-                principal=i.principal,
-                interest=i.interest,
-                fee=i.fee,
-                payment=i.payment,
-                paid=i.paid,
-                status=i.status,
-            )
-            for i in s.instalments
-        ],
-    )
 
 
 def get(*, session: Session, loan_id: int, principal: Principal, as_of: date) -> Loan:
     loan = get_row(session, loan_id, principal)
-    if as_of < loan.issue_date:
+    _not_before_issue(loan, as_of, "as_of", query=True)
+    return _view(session, loan, state_of(session, loan, as_of=as_of))
+
+
+def payments(*, session: Session, loan_id: int, principal: Principal, as_of: date) -> PaymentList:
+    """Every payment received up to ``as_of`` and where each rouble of it went."""
+    loan = get_row(session, loan_id, principal)
+    _not_before_issue(loan, as_of, "as_of", query=True)
+    state = state_of(session, loan, as_of=as_of)
+    assert loan.id is not None
+    rows = [r for r in repository.receipts_of(session, loan.id) if r.paid_on <= as_of]
+    return PaymentList(
+        items=[views.payment(r, state) for r in rows], received_total=state.received_total, advance=state.advance
+    )
+
+
+def _payoff(session: Session, loan: LoanRow, on: date) -> Payoff:
+    assert loan.id is not None
+    terms, schedule, history = load(session, [loan])[loan.id]
+    return views.payoff(payoff(terms, schedule, up_to(history, on), on=on))
+
+
+def get_payoff(*, session: Session, loan_id: int, principal: Principal, on: date, today: date) -> Payoff:
+    loan = get_row(session, loan_id, principal)
+    if on < today:
         raise Unprocessable(
-            f"as_of precedes the loan's issue date {loan.issue_date}",
-            errors=[{"parameter": "as_of", "detail": "before the issue date"}],
+            f"on must be the business date {today} or later",
+            errors=[{"parameter": "on", "detail": "before the business date"}],
         )
-    return view(session, loan, as_of=as_of)
+    return _payoff(session, loan, on)
 
 
-def pay(*, session: Session, loan_id: int, amount: Decimal, paid_on: date, ctx: Context) -> Loan:
+def pay(*, session: Session, loan_id: int, amount: Decimal, paid_on: date, ctx: Context) -> LoanAfterPayment:
     loan = get_row(session, loan_id, ctx.principal, lock=True)
-    if paid_on < loan.issue_date:
-        raise Unprocessable(
-            "paid_on precedes the issue date", errors=[{"pointer": "#/paid_on", "detail": "before issue"}]
-        )
+    _not_before_issue(loan, paid_on, "paid_on")
     if paid_on > ctx.today:
         raise Unprocessable(
-            "paid_on is in the future", errors=[{"pointer": "#/paid_on", "detail": "in the future"}]
+            f"paid_on {paid_on} is after the business date {ctx.today}",
+            errors=[{"pointer": "#/paid_on", "detail": "in the future"}],
         )
-    before = state(session, loan, as_of=max(paid_on, ctx.today))
+    assert loan.id is not None
+    terms, schedule, history = load(session, [loan])[loan.id]
+    before = replay(terms, schedule, up_to(history, paid_on), as_of=paid_on)
     if before.status == LoanStatus.CLOSED.value:
         raise Conflict(f"Loan {loan_id} is closed.")
-    assert loan.id is not None
-    session.add(LoanPaymentRow(loan_id=loan.id, amount=amount, paid_on=paid_on))
+    owed = views.payoff(payoff(terms, schedule, up_to(history, paid_on), on=paid_on))
+    if amount > owed.to_pay:
+        raise Unprocessable(
+            f"The payment of {amount} exceeds the {owed.to_pay} that closes the loan on {paid_on} "
+            f"(principal {owed.principal}, interest {owed.interest}, penalty {owed.penalty}, fees {owed.fees}, "
+            f"already held {owed.advance}).",
+            errors=[{"pointer": "#/amount", "detail": f"at most {owed.to_pay}"}],
+            payoff=format(owed.to_pay, "f"),
+        )
+    receipt = LoanPaymentRow(loan_id=loan.id, amount=amount, paid_on=paid_on)
+    session.add(receipt)
     session.flush()
-    after = state(session, loan, as_of=ctx.today)
-    loan.status, loan.closed_on = after.status, after.closed_on
-    loan.first_payment_default = after.first_payment_default
-    session.add(loan)
+    assert receipt.id is not None
+    state = stored_state.refresh(session, loan, business_date=ctx.today)
     audit.record(
         session,
         actor=ctx.principal.actor,
@@ -190,79 +270,112 @@ def pay(*, session: Session, loan_id: int, amount: Decimal, paid_on: date, ctx: 
         detail={"amount": format(amount, "f"), "paid_on": paid_on.isoformat()},
     )
     session.flush()
-    return view(session, loan, as_of=ctx.today)
+    view = _view(session, loan, state)
+    return LoanAfterPayment(**view.model_dump(), payment=views.payment(receipt, state))
 
 
-_KIND = "loans"
+def _product(session: Session, loan: LoanRow) -> ProductRow:
+    product = session.get(ProductRow, loan.product_code)
+    assert product is not None
+    return product
 
 
-def summaries(
-    *,
-    session: Session,
-    principal: Principal,
-    page: PageRequest,
-    manager_id: str | None,
-    status: str | None,
-    bucket: str | None,
-    as_of: date,
-) -> tuple[list[LoanSummary], str | None]:
-    out: list[LoanSummary] = []
-    limit = page.limit
-    cursor = int_position(_KIND, page.cursor)
-    # Status and bucket depend on the date, so filter after computing each loan's state.
-    while len(out) < limit:
-        rows = repository.page(
-            session, principal, limit=limit, after_id=cursor, manager_id=manager_id, status=None
+def apply_early_repayment(
+    *, session: Session, loan_id: int, body: EarlyRepaymentIn, ctx: Context
+) -> EarlyRepaymentOut:
+    """Record the borrower's application; it runs on its date with the money the loan holds."""
+    loan = get_row(session, loan_id, ctx.principal, lock=True)
+    if body.on < ctx.today:
+        raise Unprocessable(
+            f"on {body.on} is before the business date {ctx.today}",
+            errors=[{"pointer": "#/on", "detail": "before the business date"}],
         )
-        if not rows:
-            break
-        for loan in rows:
-            cursor = loan.id
-            if as_of < loan.issue_date:
-                continue  # not yet issued on that date
-            s = state(session, loan, as_of=as_of)
-            if (status and s.status != status) or (bucket and s.bucket != bucket):
-                continue
-            assert loan.id is not None
-            out.append(
-                LoanSummary(
-                    id=loan.id,
-                    application_id=loan.application_id,
-                    product_code=loan.product_code,
-                    manager_id=loan.manager_id,
-                    amount=loan.amount,
-                    issue_date=loan.issue_date,
-                    status=LoanStatus(s.status),
-                    days_past_due=s.days_past_due,
-                    bucket=s.bucket,
-                    outstanding_principal=s.outstanding_principal,
-                )
-            )
-            if len(out) == limit:
-                break
-    return out, (encode_cursor(_KIND, [out[-1].id]) if len(out) == limit else None)
-
-
-def reminders(*, session: Session, principal: Principal, within_days: int, today: date) -> list[Reminder]:
-    end = today + timedelta(days=within_days)
-    seen: set[int] = set()
-    out = []
-    for loan, _ in repository.due_between(session, principal, today, end):
-        if loan.id in seen or loan.id is None:
-            continue
-        seen.add(loan.id)
-        s = state(session, loan, as_of=today)
-        if s.status == LoanStatus.CLOSED.value or s.next_due_date is None or s.next_due_date > end:
-            continue
-        application = applications.get_row(session, loan.application_id, principal)
-        out.append(
-            Reminder(
-                loan_id=loan.id,
-                due_date=s.next_due_date,
-                amount=s.next_due_amount or Decimal(0),
-                borrower_name=application.full_name,
-                phone=application.phone,
-                manager_id=loan.manager_id,
-            )
+    assert loan.id is not None
+    if loan.status == LoanStatus.CLOSED.value:
+        raise Conflict(f"Loan {loan_id} is closed.")
+    product = _product(session, loan)
+    first = early_repayment_notice.first_allowed(
+        issue_date=loan.issue_date,
+        applied_on=ctx.today,
+        full=body.amount is None,
+        targeted=loan.targeted,
+        notice_days=product.early_repayment_notice_days,
+    )
+    if body.on < first:
+        raise Unprocessable(
+            f"The product requires {product.early_repayment_notice_days} days' notice (353-FZ art. 11 part 2): "
+            f"the first allowed date is {first}.",
+            errors=[{"pointer": "#/on", "detail": f"on or after {first}"}],
+            first_allowed=first.isoformat(),
         )
-    return out
+    owed = _payoff(session, loan, body.on)
+    if body.amount is not None and body.amount > owed.total:
+        raise Unprocessable(
+            f"The amount {body.amount} exceeds the {owed.total} that closes the loan on {body.on}; "
+            "omit the amount to repay in full.",
+            errors=[{"pointer": "#/amount", "detail": f"at most {owed.total}"}],
+            payoff=format(owed.total, "f"),
+        )
+    request = EarlyRepaymentRow(
+        loan_id=loan.id, applied_on=ctx.today, on=body.on, amount=body.amount, mode=EarlyRepaymentMode(body.mode).value
+    )
+    session.add(request)
+    session.flush()
+    _engine_accepts(session, loan, max(body.on, ctx.today), "#/on")
+    state = stored_state.refresh(session, loan, business_date=ctx.today)
+    audit.record(
+        session,
+        actor=ctx.principal.actor,
+        action="loan.early_repayment_applied",
+        entity="loan",
+        entity_id=loan.id,
+        detail={"on": body.on.isoformat(), "amount": None if body.amount is None else format(body.amount, "f"),
+                "mode": request.mode},
+    )
+    session.flush()
+    on_date = state_of(session, loan, as_of=body.on) if body.on > ctx.today else state
+    return EarlyRepaymentOut(
+        early_repayment=views.early_repayment(request, on_date, today=ctx.today),
+        payoff=owed,
+        loan=_view(session, loan, on_date),
+    )
+
+
+def grant_holiday(*, session: Session, loan_id: int, body: HolidayIn, ctx: Context) -> Loan:
+    """Credit holidays on the borrower's demand (353-FZ art. 6.1-1)."""
+    loan = get_row(session, loan_id, ctx.principal, lock=True)
+    if body.start < ctx.today:
+        raise Unprocessable(
+            f"from {body.start} is before the business date {ctx.today}",
+            errors=[{"pointer": "#/from", "detail": "before the business date"}],
+        )
+    if loan.status == LoanStatus.CLOSED.value:
+        raise Conflict(f"Loan {loan_id} is closed.")
+    product = _product(session, loan)
+    limit = product.holiday_amount_limit or DEFAULT_HOLIDAY_LIMIT
+    if loan.amount > limit:
+        raise Conflict(
+            f"The loan's amount {loan.amount} is above the {limit} limit for credit holidays on this product "
+            "(353-FZ art. 6.1-1 part 2; Government decree)."
+        )
+    assert loan.id is not None
+    granted = repository.holidays_of(session, loan.id)
+    if granted:
+        h = granted[0]
+        raise Conflict(f"Loan {loan_id} already has credit holidays from {h.start} for {h.months} months.")
+    holiday = PaymentHolidayRow(loan_id=loan.id, applied_on=ctx.today, start=body.start, months=body.months)
+    session.add(holiday)
+    session.flush()
+    _engine_accepts(session, loan, max(body.start, ctx.today), "#/from")
+    state = stored_state.refresh(session, loan, business_date=ctx.today)
+    audit.record(
+        session,
+        actor=ctx.principal.actor,
+        action="loan.holiday_granted",
+        entity="loan",
+        entity_id=loan.id,
+        detail={"from": body.start.isoformat(), "months": body.months},
+    )
+    session.flush()
+    return _view(session, loan, state)
+

@@ -5,7 +5,17 @@ from app.apikeys.web_session import DashboardSession
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.audit.table import AuditEvent
 from app.core.idempotency import IdempotencyRecord
-from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
+from app.loans.table import (
+    BookCloseRow,
+    BookDateRow,
+    BucketTransitionRow,
+    EarlyRepaymentRow,
+    LoanInstalmentRow,
+    LoanPaymentRow,
+    LoanRow,
+    MonthEndRow,
+    PaymentHolidayRow,
+)
 from app.managers.table import ManagerPlanRow, ManagerRow
 from app.products.table import ProductRow
 
@@ -15,12 +25,18 @@ __all__ = [
     "ApplicationEventRow",
     "ApplicationRow",
     "AuditEvent",
+    "BookCloseRow",
+    "BookDateRow",
+    "BucketTransitionRow",
     "DashboardSession",
+    "EarlyRepaymentRow",
     "IdempotencyRecord",
     "LoanInstalmentRow",
     "LoanPaymentRow",
     "LoanRow",
     "ManagerPlanRow",
     "ManagerRow",
+    "MonthEndRow",
+    "PaymentHolidayRow",
     "ProductRow",
 ]

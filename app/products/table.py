@@ -30,3 +30,10 @@ class ProductRow(SQLModel, table=True):
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     required_documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+    day_count: str = Field(default="actual/365", max_length=12)
+    penalty_rate: Decimal = Field(default=Decimal(20), sa_column=Column(RATE, nullable=False))
+    penalty_basis: str = Field(default="annual", max_length=8)
+    early_repayment_notice_days: int = 30
+    cooling_off: bool = True
+    targeted: bool = False
+    holiday_amount_limit: Decimal | None = Field(default=None, sa_column=Column(MONEY, nullable=True))

@@ -29,10 +29,10 @@ from app.servicing.payoff import payoff
 
 __all__ = [
     "BUCKETS",
-    "BookState",
     "FPD_DAYS",
     "PENALTY_CAP",
     "PROBLEM_DPD",
+    "BookState",
     "EarlyRepaymentOutcome",
     "EarlyRepaymentRequest",
     "History",

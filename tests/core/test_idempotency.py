@@ -51,11 +51,11 @@ def test_a_retried_payment_books_once_and_replays_the_answer(client: TestClient,
     assert first.status_code == again.status_code == 201
     assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
     state = client.get(f"/v1/loans/{loan['id']}", headers=branch_a).json()
-    assert state["paid_total"] == first_due["payment"], "the retry was booked a second time"
+    assert state["received_total"] == first_due["payment"], "the retry was booked a second time"
     # the same key with another amount is another request: refused, nothing booked
     other = client.post(f"/v1/loans/{loan['id']}/payments", headers=branch_a | key, json=body | {"amount": "1.00"})
     assert other.status_code == 422 and other.json()["errors"][0]["header"] == "Idempotency-Key"
-    assert client.get(f"/v1/loans/{loan['id']}", headers=branch_a).json()["paid_total"] == first_due["payment"]
+    assert client.get(f"/v1/loans/{loan['id']}", headers=branch_a).json()["received_total"] == first_due["payment"]
 
 
 def test_a_retried_disbursement_returns_the_loan(client: TestClient, managers, branch_a, risk) -> None:

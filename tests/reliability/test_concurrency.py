@@ -145,11 +145,11 @@ def test_parallel_payments_are_each_recorded_once_with_exact_balances(setup, eng
     serial = client.get(f"/v1/loans/{twin['id']}", headers=filer).json()
     stored = _count(engine, "SELECT sum(amount) FROM loan_payment WHERE loan_id = :l", l=loan["id"])
     assert Decimal(stored) / 100 == sum(amounts)  # kopecks, each payment exactly once
-    assert Decimal(after["paid_total"]) == sum(amounts) == Decimal(serial["paid_total"])
-    assert after["paid_principal"] == serial["paid_principal"]
-    assert after["paid_interest"] == serial["paid_interest"]
-    assert after["outstanding_principal"] == serial["outstanding_principal"]
-    assert Decimal(after["outstanding_principal"]) < Decimal(loan["amount"])
+    # paid on the issue day, before anything is due: every rouble is held as the advance
+    assert Decimal(after["received_total"]) == sum(amounts) == Decimal(serial["received_total"])
+    assert Decimal(after["advance"]) == sum(amounts) == Decimal(serial["advance"])
+    for name in ("paid_total", "paid_principal", "paid_interest", "outstanding_principal", "schedule"):
+        assert after[name] == serial[name], name
     assert _count(engine, "SELECT count(*) FROM audit_event WHERE action = 'loan.payment' AND entity_id = :l",
                   l=str(loan["id"])) == THREADS
 

@@ -257,6 +257,16 @@ def _baselines(ids: dict[str, Any], day: date) -> dict[str, Request]:
         "GET /v1/loans/{loan_id}": Request(path={"loan_id": b["loan"]}, query={"as_of": iso}),
         "POST /v1/loans/{loan_id}/payments": Request(
             path={"loan_id": b["loan"]}, body={"amount": "1000", "paid_on": iso}, has_body=True),
+        "GET /v1/loans/{loan_id}/payments": Request(path={"loan_id": b["loan"]}, query={"as_of": iso}),
+        "GET /v1/loans/{loan_id}/payoff": Request(path={"loan_id": b["loan"]}, query={"on": iso}),
+        "POST /v1/loans/{loan_id}/early-repayments": Request(
+            path={"loan_id": b["loan"]},
+            body={"on": (day + timedelta(days=30)).isoformat(), "amount": "1000", "mode": "reduce_term"},
+            has_body=True),
+        "POST /v1/loans/{loan_id}/payment-holidays": Request(
+            path={"loan_id": b["loan"]}, body={"from": (day + timedelta(days=1)).isoformat(), "months": 2},
+            has_body=True),
+        "GET /v1/business-date": Request(),
         "GET /v1/loans": Request(query={"manager_id": b["manager"], "status": "active", "bucket": "current",
                                         "as_of": iso, "limit": 10}),
         "GET /v1/reminders": Request(query={"within_days": 45}),

@@ -41,6 +41,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/applications/{application_id}/decision"): {"decision": "approve", "reason": "ok"},
     ("POST", "/v1/applications/{application_id}/withdraw"): {"reason": "changed mind"},
     ("POST", "/v1/loans/{loan_id}/payments"): {"amount": "1000.00", "paid_on": "2026-12-01"},
+    ("POST", "/v1/loans/{loan_id}/early-repayments"): {"on": "2030-01-01", "mode": "reduce_term"},
+    ("POST", "/v1/loans/{loan_id}/payment-holidays"): {"from": "2030-01-01", "months": 1},
     ("PUT", "/v1/managers/{manager_id}/plan"): {"period": "2026-12", "volume": "1000000"},
     ("PUT", "/v1/products/{code}"): {},
 }
