@@ -187,10 +187,10 @@ async def route_tables(number: dict[int, int], repeats: int) -> None:
     served = service.quote_bytes
 
     def plain(req: QuoteRequest, *, today: date) -> bytes:
-        return service.to_quote(service.schedule_for(service.terms_from(req, today))).model_dump_json().encode()
+        return service.to_quote(loanmath.build_schedule(service.terms_from(req, today))).model_dump_json().encode()
 
     def decimal_hand(req: QuoteRequest, *, today: date) -> bytes:
-        return service.quote_json(service.schedule_for(service.terms_from(req, today)))
+        return service.quote_json(loanmath.build_schedule(service.terms_from(req, today)))
 
     def kopeck_numpy(req: QuoteRequest, *, today: date) -> bytes:
         return _with_split(_NUMPY_SPLIT, lambda: served(req, today=today))()

@@ -60,7 +60,17 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_migrated() -> str:
     if not POSTGRES_URL:
         pytest.skip("LOANS_TEST_POSTGRES_URL is not set")
-    migrate.upgrade(POSTGRES_URL)
+    # Every xdist worker runs this once; two migrating a fresh database at the same time both
+    # try to create alembic_version. A session-level advisory lock lets one migrate while
+    # the others wait, then find it at head.
+    lock = create_engine(POSTGRES_URL, poolclass=NullPool)
+    with lock.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(74201)"))
+        try:
+            migrate.upgrade(POSTGRES_URL)
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(74201)"))
+    lock.dispose()
     return POSTGRES_URL
 
 

@@ -1,7 +1,7 @@
 """One settings class, read from ``LOANS_*`` environment variables.
 
 Every knob an operator can turn is here, so the README's table of settings is complete
-by construction (``tests/test_config.py`` checks the two agree).
+by construction (``tests/core/test_config.py`` checks the two agree).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings
@@ -144,16 +144,6 @@ def transaction(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-@contextmanager
-def write_connection(engine: Engine) -> Iterator[Connection]:
-    """A Core connection in a write transaction, committed when the block ends and rolled
-    back on any error; for the hot writes that run prepared Core statements and need none
-    of an ORM session's unit of work (a filing: 20-65 us less on SQLite, within run noise).
-    """
-    with write_bind(engine).begin() as conn:
-        yield conn
 
 
 def database_answers(engine: Engine) -> bool:

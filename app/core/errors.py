@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.loanmath.errors import LoanMathError
 
 log = logging.getLogger("app.errors")
 
@@ -131,6 +134,55 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class MathsFields:
+    """Where a route's request holds the arguments the loan maths names in ``LoanMathError.field``.
+
+    ``terms_at`` is where the body holds the loan terms (``""`` when the body is the terms,
+    ``"terms/"`` when they sit under ``terms``); ``names`` maps the maths' parameter names to
+    the request's where they differ (``on`` -> ``date``).
+    """
+
+    terms_at: str = ""
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def pointer(self, maths_field: str) -> str:
+        head, _, attr = maths_field.partition(".")
+        path = self.terms_at + attr if head == "terms" and attr else self.names.get(maths_field, maths_field)
+        return f"#/{path}"
+
+
+_MATHS_FIELDS = "__maths_fields__"
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+def maths_fields(*, terms_at: str = "", names: Mapping[str, str] | None = None) -> Callable[[_Endpoint], _Endpoint]:
+    """Mark an endpoint with where its request holds the maths' arguments (see :class:`MathsFields`).
+
+    Put it under the route decorator; the LoanMathError handler reads it to point its 422
+    at the request's field. An unmarked endpoint's body is taken to be the terms.
+    """
+
+    def mark(endpoint: _Endpoint) -> _Endpoint:
+        setattr(endpoint, _MATHS_FIELDS, MathsFields(terms_at, dict(names or {})))
+        return endpoint
+
+    return mark
+
+
+def loanmath_problem(request: Request, exc: LoanMathError) -> JSONResponse:
+    """A refusal of the loan maths as a 422, pointing at the request field it names."""
+    errors = None
+    if exc.field:
+        endpoint = getattr(request.scope.get("route"), "endpoint", None)
+        fields: MathsFields = getattr(endpoint, _MATHS_FIELDS, None) or MathsFields()
+        errors = [{"pointer": fields.pointer(exc.field), "detail": str(exc)}]
+    return problem_response(
+        Unprocessable.status, str(exc), title=Unprocessable.title, slug=Unprocessable.slug,
+        instance=request.url.path, errors=errors,
+    )
+
+
 _BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
@@ -214,6 +266,10 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
             headers["Allow"] = ", ".join(sorted(_allowed_methods(request.app.routes, request.scope)))
         return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
 
+    async def on_loanmath(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, LoanMathError)
+        return loanmath_problem(request, exc)
+
     async def on_overflow(request: Request, exc: Exception) -> JSONResponse:
         if "too large to convert to SQLite INTEGER" not in str(exc):
             return await on_unexpected(request, exc)
@@ -262,6 +318,7 @@ def install_error_handlers(app: FastAPI, *, retry_after_seconds: int) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(LoanMathError, on_loanmath)
     app.add_exception_handler(DBAPIError, on_dbapi)
     app.add_exception_handler(PoolTimeoutError, on_database_down)
     app.add_exception_handler(OverflowError, on_overflow)

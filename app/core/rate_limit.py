@@ -3,7 +3,10 @@
 The ``limits`` library does the counting: in memory by default (one process), in Redis
 when ``LOANS_REDIS_URL`` is set, so N workers or N replicas enforce one limit instead of
 N times it. A limiter whose store does not answer lets requests through and logs it: an
-outage of the counter must not become an outage of the bank's credit desk.
+outage of the counter must not become an outage of the bank's credit desk. "Does not
+answer" includes a Redis that hangs: every call to it gives up after
+``REDIS_TIMEOUT_SECONDS``, so a request waits that long at most, not the system's TCP
+timeout.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ log = logging.getLogger("app.rate_limit")
 
 _NAMESPACE = "loans-api-key"
 
+#: How long one call to Redis (connecting included) may take before the request is let through.
+REDIS_TIMEOUT_SECONDS = 0.25
+
 
 @lru_cache(maxsize=8)
 def _item(per_minute: int) -> RateLimitItemPerMinute:
@@ -35,7 +41,10 @@ class RateLimiter:
         store = (
             storage_from_string("async+memory://")
             if not redis_url
-            else storage_from_string("async+" + redis_url, implementation="redispy")
+            else storage_from_string(
+                "async+" + redis_url, implementation="redispy",
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS,
+            )
         )
         self._limiter = SlidingWindowCounterRateLimiter(store)
 

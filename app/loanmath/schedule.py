@@ -124,8 +124,9 @@ def annuity_payment(amount: Decimal, annual_rate: Decimal, months: int) -> Decim
     -----
     ``A = P * r / (1 - (1 + r) ** -m)`` with ``r = annual_rate / 1200``,
     evaluated as ``P * r * f / (f - 1)``, ``f = (1 + r) ** m`` in a 40-digit
-    context; ``A = P / m`` at ``r = 0``. This is the instalment of every schedule; the
-    batch path reproduces it exactly (it falls back to this function on near-ties).
+    context; ``A = P / m`` where ``f`` is 1 (``r = 0``, or a rate too small to move it).
+    This is the instalment of every schedule; the batch path reproduces it exactly (it
+    falls back to this function on near-ties).
 
     Examples
     --------
@@ -143,10 +144,12 @@ def annuity_payment(amount: Decimal, annual_rate: Decimal, months: int) -> Decim
             f"annuity_payment takes amounts up to {MAX_AMOUNT}, rates up to {MAX_ANNUAL_RATE} % "
             f"and up to {MAX_TERM_MONTHS} months"
         )
-    if annual_rate == 0:
-        return CTX.divide(amount, Decimal(months)).quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
     r = CTX.divide(annual_rate, _D1200)
     f = CTX.power(CTX.add(_ONE, r), months)
+    if f == _ONE:
+        # r == 0, or so small (1E-99999) that (1 + r) ** m is 1 in 40 digits: its interest is
+        # below 10**-25 kopecks, and the instalment is the zero-rate one
+        return CTX.divide(amount, Decimal(months)).quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
     raw = CTX.divide(CTX.multiply(CTX.multiply(amount, r), f), CTX.subtract(f, _ONE))
     return raw.quantize(CENT, rounding=ROUND_HALF_UP, context=CTX)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.core.errors import problem_responses
+from app.core.errors import maths_fields, problem_responses
 from app.deps import Caller, ReadSession, ServiceRoute, Today
 from app.quotes import service
 from schemas.quotes import (
@@ -35,6 +35,8 @@ async def create_quote(body: QuoteRequest, _: Caller, day: Today) -> Response:
     summary="The largest affordable amount within a PDN limit",
     responses=problem_responses(401, 404, 413, 422, 429, 503),
 )
+# the product's bounds are not in the request: a refusal over them points at the product
+@maths_fields(names={"min_amount": "product_code", "max_amount": "product_code"})
 def max_amount(body: MaxAmountRequest, _: Caller, session: ReadSession) -> MaxAmount:
     return service.max_amount(session=session, req=body)
 
@@ -45,6 +47,7 @@ def max_amount(body: MaxAmountRequest, _: Caller, session: ReadSession) -> MaxAm
     responses=_ERRORS,
     response_model=Quote,
 )
+@maths_fields(terms_at="terms/", names={"on": "date"})
 def early_repayment(body: EarlyRepaymentRequest, _: Caller, day: Today) -> Response:
     return Response(service.early_repayment_bytes(body, today=day), media_type="application/json")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -26,23 +25,6 @@ from schemas.quotes import (
     QuoteRequest,
     ScheduleRow,
 )
-
-
-def unprocessable(
-    exc: loanmath.LoanMathError, *, terms_at: str = "", names: Mapping[str, str] | None = None
-) -> Unprocessable:
-    """The 422 for a refusal of the maths, pointing at the request field its ``field`` names.
-
-    ``terms_at`` is where the request holds the loan terms (``""`` for a quote, whose body is
-    the terms; ``"terms/"`` for an early repayment); ``names`` maps the maths' parameter
-    names to the request's where they differ (``on`` -> ``date``).
-    """
-    errors = None
-    if exc.field:
-        head, _, attr = exc.field.partition(".")
-        path = terms_at + attr if head == "terms" and attr else (names or {}).get(exc.field, exc.field)
-        errors = [{"pointer": f"#/{path}", "detail": str(exc)}]
-    return Unprocessable(str(exc), errors=errors)
 
 
 def terms_from(req: QuoteRequest, today: date) -> loanmath.LoanTerms:
@@ -154,22 +136,11 @@ def kopeck_quote_json(s: loanmath.KopeckSchedule) -> bytes:
 
 
 def quote_bytes(req: QuoteRequest, *, today: date) -> bytes:
-    try:
-        schedule = loanmath.kopeck_schedule(terms_from(req, today))
-    except loanmath.LoanMathError as exc:
-        raise unprocessable(exc) from exc
-    return kopeck_quote_json(schedule)
+    return kopeck_quote_json(loanmath.kopeck_schedule(terms_from(req, today)))
 
 
 def early_repayment_bytes(req: EarlyRepaymentRequest, *, today: date) -> bytes:
     return quote_json(_early_schedule(req, today=today))
-
-
-def schedule_for(terms: loanmath.LoanTerms) -> loanmath.Schedule:
-    try:
-        return loanmath.build_schedule(terms)
-    except loanmath.LoanMathError as exc:
-        raise unprocessable(exc) from exc
 
 
 def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
@@ -187,35 +158,27 @@ def max_amount(*, session: Session, req: MaxAmountRequest) -> MaxAmount:
         limit = min(limit, product.pdn_limit) if limit is not None else product.pdn_limit
         low, high = product.min_amount, product.max_amount
     assert rate is not None and limit is not None
-    try:
-        result = loanmath.max_affordable_amount(
-            monthly_income=req.monthly_income,
-            monthly_debt_payments=req.monthly_debt_payments,
-            annual_rate=rate,
-            term_months=req.term_months,
-            pdn_limit=limit,
-            min_amount=low,
-            max_amount=high,
-        )
-    except loanmath.LoanMathError as exc:
-        # the product's bounds are not in the request: point at the product
-        raise unprocessable(exc, names={"min_amount": "product_code", "max_amount": "product_code"}) from exc
+    result = loanmath.max_affordable_amount(
+        monthly_income=req.monthly_income,
+        monthly_debt_payments=req.monthly_debt_payments,
+        annual_rate=rate,
+        term_months=req.term_months,
+        pdn_limit=limit,
+        min_amount=low,
+        max_amount=high,
+    )
     return MaxAmount(
         max_amount=result.max_amount, regular_payment=result.regular_payment, pdn=result.pdn, annual_rate=rate
     )
 
 
 def _early_schedule(req: EarlyRepaymentRequest, *, today: date) -> loanmath.Schedule:
-    terms = terms_from(req.terms, today)
-    try:
-        return loanmath.early_repayment(
-            terms,
-            on=req.date,
-            amount=req.amount,
-            mode=loanmath.EarlyRepaymentMode(req.mode.value),
-        )
-    except loanmath.LoanMathError as exc:
-        raise unprocessable(exc, terms_at="terms/", names={"on": "date"}) from exc
+    return loanmath.early_repayment(
+        terms_from(req.terms, today),
+        on=req.date,
+        amount=req.amount,
+        mode=loanmath.EarlyRepaymentMode(req.mode.value),
+    )
 
 
 def channel_for(role: Role, requested: str | None) -> str:

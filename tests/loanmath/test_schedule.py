@@ -198,3 +198,11 @@ def test_early_repayment_past_9999_is_refused_with_its_field() -> None:
         early_repayment(LoanTerms(D("1000"), D("10"), 24, date(9999, 1, 1)), on=date(9999, 6, 1),
                         amount=D("100"), mode="reduce_term")
     assert err.value.field == "terms.issue_date"
+
+
+def test_a_rate_too_small_to_move_the_factor_is_the_zero_rate_instalment() -> None:
+    # (1 + 1E-99999/1200) ** 1 is 1 in 40 digits: the closed form divided by zero (found by
+    # tests/loanmath/test_extremes.py::test_affordability)
+    tiny = Decimal("1E-99999")
+    assert annuity_payment(Decimal("1000000000000.00"), tiny, 1) == Decimal("1000000000000.00")
+    assert annuity_payment(Decimal("10000"), tiny, 3) == annuity_payment(Decimal("10000"), Decimal(0), 3)

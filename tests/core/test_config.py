@@ -6,7 +6,7 @@ from pathlib import Path
 
 from app.core.config import Settings
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_has_a_row_for_every_setting() -> None:

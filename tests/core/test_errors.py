@@ -77,3 +77,26 @@ def test_unexpected_error_is_logged_500_with_correlation_id(app: FastAPI, client
     assert body["correlation_id"] == "req-123"
     assert "secret internal detail" not in r.text and "Traceback" not in r.text
     assert any("req-123" in rec.getMessage() for rec in caplog.records)
+
+
+def test_a_refusal_of_the_loan_maths_is_one_422_handler(app: FastAPI, client: TestClient) -> None:
+    from app.core.errors import maths_fields
+    from app.loanmath import LoanMathError
+
+    @app.get("/_maths/plain")
+    def plain(field: str | None = None) -> None:
+        raise LoanMathError("amount must be > 0", field=field)
+
+    @app.get("/_maths/nested")
+    @maths_fields(terms_at="terms/", names={"on": "date"})
+    def nested(field: str) -> None:
+        raise LoanMathError("no such day", field=field)
+
+    body = _is_problem(client.get("/_maths/plain"), 422)
+    assert body["detail"] == "amount must be > 0" and "errors" not in body
+    # an unmarked route's body is the terms; a marked one says where they are and what is renamed
+    assert client.get("/_maths/plain?field=terms.amount").json()["errors"] == [
+        {"pointer": "#/amount", "detail": "amount must be > 0"}]
+    assert client.get("/_maths/nested?field=terms.amount").json()["errors"][0]["pointer"] == "#/terms/amount"
+    assert client.get("/_maths/nested?field=on").json()["errors"][0]["pointer"] == "#/date"
+    assert client.get("/_maths/nested?field=amount").json()["errors"][0]["pointer"] == "#/amount"
