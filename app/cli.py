@@ -78,14 +78,25 @@ def _keys(args: argparse.Namespace, settings: Settings) -> int:
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from app import migrate
+    from app.core.clock import business_calendar
     from app.demo import load as load_demo
+    from app.loans.close_of_business import close_day
 
     migrate.upgrade(settings.database_url)
+    today = business_calendar(settings.business_date)()
     engine = make_engine(settings)
     try:
-        with Session(engine) as session:
-            summary = load_demo(session, seed=args.seed)
-            session.commit()
+        if args.loans:
+            from app.demo_book import build_book
+
+            summary = build_book(settings, engine, loans=args.loans, seed=args.seed, today=today,
+                                 workers=args.workers)
+        else:
+            with Session(engine) as session:
+                summary = load_demo(session, seed=args.seed, today=today)
+                session.commit()
+        # the book's history: every month end since the oldest loan, then today
+        summary.append(close_day(settings, engine, today, workers=args.workers, progress=True).line())
     finally:
         engine.dispose()
     for line in summary:
@@ -180,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="load a realistic demo data set")
     demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--loans", type=int, default=0,
+                      help="build a book of N loans through the bulk path (COPY on PostgreSQL) instead")
+    demo.add_argument("--workers", type=int, default=2, help="processes for the bulk path and the close")
     demo.set_defaults(func=_demo)
 
     close = sub.add_parser("close-day", help="the close of business: bring every loan's stored state to a day")

@@ -23,7 +23,6 @@ from app.applications.table import ApplicationEventRow, ApplicationRow
 from app.audit import service as audit
 from app.core.context import Context
 from app.core.security import Principal
-from app.loans import stored_state
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
 from app.managers.table import ManagerPlanRow, ManagerRow
 from app.products import repository as products
@@ -248,7 +247,9 @@ def _one_loan(
         penalty_basis=product_row.penalty_basis,
         targeted=product_row.targeted,
         fpd_deadline=schedule.payments[0].date + timedelta(days=30),
+        # the state of the issue day, due for a replay: the close of business brings it forward
         state_date=issue,
+        next_event_date=issue,
         first_due_date=schedule.payments[0].date,
         period_start=issue,
         principal_outstanding=amount,
@@ -275,8 +276,6 @@ def _one_loan(
             break
         session.add(LoanPaymentRow(loan_id=loan.id, amount=p.payment, paid_on=paid_on))
         payments += 1
-    session.flush()
-    stored_state.refresh(session, loan, business_date=today)
     return 1, payments
 
 

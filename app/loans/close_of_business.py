@@ -163,11 +163,12 @@ def close_chunk(session: Session, day: date, first_id: int, last_id: int, *, loc
     to_replay = []
     for row in rows:
         stored = BookState.from_columns(row._mapping)
-        if stored.state_date >= day or stored.status == "closed":
+        closed_by_then = stored.status == "closed" and stored.closed_on is not None and stored.closed_on <= day
+        if stored.state_date == day or closed_by_then:
             states[row.id] = stored
             continue
         terms = terms_of(row)
-        if needs_replay(stored, terms, day):
+        if stored.state_date > day or needs_replay(stored, terms, day):  # later state: replay the day
             to_replay.append(row)
         else:
             states[row.id] = roll_forward(stored, terms, day)
@@ -275,6 +276,10 @@ def close_day(
     """Close the book through ``day``: each pass date in turn, then record it closed."""
     with transaction(engine) as session:
         last = closed_through(session)
+        if last is None:  # never closed: close from the oldest stored state (its month ends too)
+            oldest = session.execute(select(func.min(LOAN.c.state_date)).where(LOAN.c.status != "closed"))
+            first = oldest.scalar_one_or_none()
+            last = None if first is None or first >= day else first - timedelta(days=1)
     summary = CloseSummary(already_closed=last is not None and last >= day)
     started = time.perf_counter()
     if engine.dialect.name != "postgresql":
