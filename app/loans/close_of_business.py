@@ -32,6 +32,7 @@ from sqlmodel import Session
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import make_engine, transaction
+from app.loans.close_in_sql import roll_forward_in_sql
 from app.loans.history import load, terms_of, up_to
 from app.loans.table import BookCloseRow, BookDateRow, BucketTransitionRow, LoanRow, MonthEndRow
 from app.servicing import (
@@ -48,6 +49,8 @@ LOAN = LoanRow.__table__  # type: ignore[attr-defined]
 CHUNK = BookCloseRow.__table__  # type: ignore[attr-defined]
 STATE_COLUMNS = (*BookState.__slots__, "overdue_since_day")
 CHUNK_SIZE = 2000
+#: PostgreSQL steps event-free loans set-based (app.loans.close_in_sql); False: all in Python
+SQL_STEP = True
 _UPDATE = (
     update(LOAN)
     .where(LOAN.c.id == bindparam("b_id"))
@@ -152,13 +155,16 @@ def _snapshot(row: Any, state: BookState, day: date) -> dict[str, Any]:
 def close_chunk(session: Session, day: date, first_id: int, last_id: int, *, lock: bool) -> ChunkResult:
     """Close one chunk of ids to the end of ``day`` (inside the caller's transaction)."""
     snapshot = month_end(day)
+    in_sql = in_sql_transitions = 0
+    if lock and SQL_STEP:  # PostgreSQL: the event-free loans step in one UPDATE
+        in_sql, in_sql_transitions = roll_forward_in_sql(session, day, first_id, last_id)
     query = select(LOAN).where(LOAN.c.id >= first_id, LOAN.c.id <= last_id, LOAN.c.issue_date <= day)
     if not snapshot:
         query = query.where(LOAN.c.status != "closed", LOAN.c.state_date < day)
     if lock:
         query = query.with_for_update()
     rows = session.execute(query.order_by(LOAN.c.id)).all()
-    result = ChunkResult(loans=len(rows))
+    result = ChunkResult(loans=len(rows) + (0 if snapshot else in_sql), rolled=in_sql)
     states: dict[int, BookState] = {}
     to_replay = []
     for row in rows:
@@ -194,7 +200,7 @@ def close_chunk(session: Session, day: date, first_id: int, last_id: int, *, loc
         session.execute(insert(BucketTransitionRow.__table__), transitions)  # type: ignore[attr-defined]
     if snapshots:
         session.execute(insert(MonthEndRow.__table__), snapshots)  # type: ignore[attr-defined]
-    result.transitions, result.snapshots = len(transitions), len(snapshots)
+    result.transitions, result.snapshots = len(transitions) + in_sql_transitions, len(snapshots)
     return result
 
 
