@@ -40,6 +40,11 @@ class InstalmentView(BaseModel):
 class Allocation(BaseModel):
     """Where every rouble of one payment went, in the legal order (353-FZ art. 5 part 20)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "overdue_interest": "2038.36", "overdue_principal": "0.00", "interest": "0.00", "principal": "0.00",
+        "penalty": "0.00", "fees": "0.00", "early_interest": "0.00", "early_principal": "0.00",
+        "advance": "0.00"}]})
+
     overdue_interest: Money
     overdue_principal: Money
     interest: Money
@@ -146,6 +151,10 @@ class LoanAfterPayment(Loan):
 class Payoff(BaseModel):
     """Exactly what closes the loan at the end of ``on``."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "on": "2025-03-08", "principal": "100000.00", "interest": "328.77", "penalty": "0.00", "fees": "0.00",
+        "total": "100328.77", "advance": "0.00", "to_pay": "100328.77"}]})
+
     on: dt.date
     principal: Money
     interest: Money
@@ -157,7 +166,13 @@ class Payoff(BaseModel):
 
 
 class EarlyRepaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [
+            {"on": "2027-01-20", "amount": "30000.00", "mode": "reduce_payment"},
+            {"on": "2026-12-08"},
+        ]},
+    )
 
     on: dt.date
     amount: PositiveMoney | None = Field(None, description="Omitted: full repayment")
@@ -174,7 +189,8 @@ class EarlyRepaymentOut(BaseModel):
 
 
 class HolidayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              json_schema_extra={"examples": [{"from": "2027-02-01", "months": 3}]})
 
     start: dt.date = Field(alias="from", description="First day of the holiday")
     months: int = Field(ge=1, le=6, description="Up to 6 months (353-FZ art. 6.1-1)")
@@ -210,7 +226,8 @@ class LoanPage(BaseModel):
 
 
 class PaymentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [{"amount": "11574.85", "paid_on": "2027-01-03"}]})
 
     amount: PositiveMoney
     paid_on: dt.date
