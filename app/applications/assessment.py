@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,6 +12,7 @@ from sqlalchemy import Connection, String, bindparam, func
 from sqlmodel import Session, select
 
 from app import loanmath
+from app.applications import own_loans
 from app.applications.states import OUTCOME_STATUS
 from app.applications.table import ApplicationRow
 from app.applications.transitions import transition
@@ -19,6 +20,7 @@ from app.core.clock import utcnow
 from app.core.context import Context
 from app.decisions.policy import DecisionPolicy, decide, load_policy
 from app.decisions.rating import rate, scorecard
+from app.pricing import pdn as pdn_rules
 from app.products.eligibility import Applicant, age_on, ineligibility_reasons
 from schemas.applications import ApplicationStatus
 from schemas.products import Product
@@ -35,6 +37,7 @@ class Facts:
     manager_id: str
     branch_id: str | None
     partner_id: str | None
+    full_name: str
     birth_date: date
     passport_number: str
     monthly_income: Decimal
@@ -44,6 +47,7 @@ class Facts:
     housing: str
     credit_history: str
     existing_credits: int
+    income_source: str
 
     @classmethod
     def of_values(cls, values: Mapping[str, Any]) -> Facts:
@@ -69,6 +73,7 @@ class Assessment:
     annual_rate: Decimal
     regular_payment: Decimal
     pdn: Decimal
+    pdn_details: dict[str, Any]
     status: str
     reason: str
 
@@ -87,6 +92,7 @@ _FRAUD_COUNTS = select(
         | (func.coalesce(_c.partner_id, "") != bindparam("partner", type_=String)),
     ),
     func.count().filter(_c.created_at >= bindparam("manager_since"), _c.manager_id == bindparam("manager")),
+    func.count().filter(_c.created_at >= bindparam("passport_since")),
 ).where(
     _c.passport_number == bindparam("passport"),
     _c.id != bindparam("exclude"),
@@ -102,12 +108,14 @@ def fraud_signals(
     now = utcnow()
     other_since = now - timedelta(days=policy.other_channel_window_days)
     manager_since = now - timedelta(days=policy.same_manager_window_days)
-    elsewhere, same_manager = conn.execute(
+    passport_since = now - timedelta(days=policy.same_passport_window_days)
+    elsewhere, same_manager, same_passport = conn.execute(
         _FRAUD_COUNTS,
         {
             "other_since": other_since,
             "manager_since": manager_since,
-            "since": min(other_since, manager_since),
+            "passport_since": passport_since,
+            "since": min(other_since, manager_since, passport_since),
             "branch": facts.branch_id or "",
             "partner": facts.partner_id or "",
             "manager": facts.manager_id,
@@ -126,11 +134,52 @@ def fraud_signals(
             f"{same_manager + 1} applications by one manager for the same borrower within "
             f"{policy.same_manager_window_days} days"
         )
+    if same_passport + 1 > policy.same_passport_max_applications:
+        signals.append(
+            f"{same_passport + 1} applications with the same passport across all channels within "
+            f"{policy.same_passport_window_days} days (more than {policy.same_passport_max_applications})"
+        )
+    signals.extend(identity_signals(conn, facts, application_id=application_id))
     return signals
 
 
-def assess(facts: Facts, product: Product, ctx: Context, signals: list[str]) -> Assessment:
-    """Documents are complete: rate the borrower and run the policy (no I/O)."""
+# Every name and birth date the bank has seen with this passport (a handful at most).
+_KNOWN_AS = (
+    select(_c.full_name, _c.birth_date)
+    .where(_c.passport_number == bindparam("passport"), _c.id != bindparam("exclude"))
+    .distinct()
+    .limit(50)
+)
+
+
+def same_person_name(name: str) -> str:
+    """A name as people write it differently: case, ё/е and spaces do not make another person."""
+    return " ".join(name.casefold().replace("ё", "е").split())
+
+
+def identity_signals(conn: Connection, facts: Facts, *, application_id: int | None) -> list[str]:
+    """A passport the bank knows under another name or birth date: referred, never approved."""
+    name = same_person_name(facts.full_name)
+    other_name = other_birth = False
+    for known_name, known_birth in conn.execute(
+        _KNOWN_AS, {"passport": facts.passport_number, "exclude": application_id or 0}
+    ):
+        other_name |= same_person_name(known_name) != name
+        other_birth |= known_birth != facts.birth_date
+    what = [w for w, flag in (("another name", other_name), ("another birth date", other_birth)) if flag]
+    if not what:
+        return []
+    return [f"the passport is already known to the bank under {' and '.join(what)}"]
+
+
+def assess(
+    facts: Facts, product: Product, ctx: Context, signals: list[str], own_loans: Sequence[Decimal] = ()
+) -> Assessment:
+    """Documents are complete: rate the borrower and run the policy (no I/O).
+
+    ``own_loans`` are the monthly payments of this bank's open loans to the same passport
+    (Ordinance 6579-U counts every obligation, not only the declared ones).
+    """
     policy = load_policy(ctx.policy_path)
     card = scorecard(ctx.scorecard_path)
     base_payment = loanmath.annuity_payment(facts.amount, product.annual_rate, facts.term_months)
@@ -149,7 +198,15 @@ def assess(facts: Facts, product: Product, ctx: Context, signals: list[str]) -> 
     )
     annual_rate = product.rate_for(rating.grade)
     payment = loanmath.annuity_payment(facts.amount, annual_rate, facts.term_months)
-    pdn = loanmath.pdn(facts.monthly_income, facts.monthly_debt_payments, payment)
+    # Equal monthly payments (an annuity): the ordinance counts the payment itself.
+    load = pdn_rules.compute(
+        income=facts.monthly_income,
+        income_source=facts.income_source,
+        declared_payments=facts.monthly_debt_payments,
+        own_loans=own_loans,
+        new_payment=payment,
+    )
+    pdn = load.pdn
     applicant = Applicant(
         birth_date=facts.birth_date,
         monthly_income=facts.monthly_income,
@@ -185,6 +242,7 @@ def assess(facts: Facts, product: Product, ctx: Context, signals: list[str]) -> 
         annual_rate=annual_rate,
         regular_payment=payment,
         pdn=pdn,
+        pdn_details=load.details(),
         status=OUTCOME_STATUS[outcome.outcome].value,
         reason="; ".join(outcome.reasons),
     )
@@ -194,10 +252,10 @@ def _evaluate(session: Session, row: ApplicationRow, product: Product, ctx: Cont
     """Documents are complete on an application already filed: assess it and move it on."""
     assert row.id is not None
     facts = Facts.of_row(row)
-    signals = fraud_signals(
-        session.connection(), facts, application_id=row.id, policy=load_policy(ctx.policy_path)
-    )
-    assessment = assess(facts, product, ctx, signals)
+    conn = session.connection()
+    signals = fraud_signals(conn, facts, application_id=row.id, policy=load_policy(ctx.policy_path))
+    own = own_loans.monthly_payments(conn, facts.passport_number, ctx.today)
+    assessment = assess(facts, product, ctx, signals, own)
     for name, value in assessment.columns().items():
         if name != "status":
             setattr(row, name, value)

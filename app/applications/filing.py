@@ -10,7 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app.applications import documents as docs
-from app.applications import repository
+from app.applications import own_loans, repository
 from app.applications.assessment import Facts, _evaluate, assess, fraud_signals
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.applications.transitions import get_row
@@ -108,6 +108,7 @@ def file(*, conn: Connection, body: ApplicationCreate, ctx: Context) -> Applicat
         "housing": b.housing.value,
         "credit_history": b.credit_history.value,
         "existing_credits": b.existing_credits,
+        "income_source": b.income_source.value,
         "missing_documents": docs.missing_documents([d.value for d in product.required_documents], given),
         **_NOT_ASSESSED,
         "contract": None,
@@ -119,7 +120,8 @@ def file(*, conn: Connection, body: ApplicationCreate, ctx: Context) -> Applicat
     if not values["missing_documents"]:
         facts = Facts.of_values(values)
         signals = fraud_signals(conn, facts, application_id=None, policy=load_policy(ctx.policy_path))
-        assessment = assess(facts, product, ctx, signals)
+        own = own_loans.monthly_payments(conn, facts.passport_number, ctx.today)
+        assessment = assess(facts, product, ctx, signals, own)
         values.update(assessment.columns())
         values["version"] = 2
         moves.append((filed, values["status"], assessment.reason))
@@ -194,7 +196,7 @@ _INSERT_EVENTS = insert(ApplicationEventRow.__table__)  # type: ignore[attr-defi
 _NOT_ASSESSED: dict[str, Any] = dict.fromkeys(
     (
         "score", "pd", "grade", "rating_reasons", "scorecard_version", "decision", "decision_reasons",
-        "policy_version", "annual_rate", "regular_payment", "pdn",
+        "policy_version", "annual_rate", "regular_payment", "pdn", "pdn_details",
     )
 )
 

@@ -7,6 +7,7 @@ from app.audit.table import AuditEvent
 from app.core.idempotency import IdempotencyRecord
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
 from app.managers.table import ManagerPlanRow, ManagerRow
+from app.pricing.table import PskLimitTableRow
 from app.products.table import ProductRow
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "ManagerPlanRow",
     "ManagerRow",
     "ProductRow",
+    "PskLimitTableRow",
 ]
