@@ -84,3 +84,26 @@ def test_below_half_pdn_signs_without_a_body(client: TestClient, managers, branc
     c = client.post(f"/v1/applications/{app['id']}/contract", headers=branch_a).json()
     assert c["pdn_warning"] is None
     assert client.post(f"/v1/applications/{app['id']}/sign", headers=branch_a).status_code == 200
+
+
+def test_a_contract_issued_before_the_individual_terms_reads_back_with_every_row(
+    client: TestClient, engine, managers, branch_a, risk
+) -> None:
+    from app.applications.table import ApplicationRow
+    from app.core.db import transaction
+
+    app = approved(client, branch_a, risk)
+    client.post(f"/v1/applications/{app['id']}/contract", headers=branch_a)
+    old_keys = {"issue_date", "annual_rate", "method", "day_count", "regular_payment", "psk_percent", "psk_amount",
+                "total_payments", "payments", "issued_at"}
+    with transaction(engine, write=True) as session:  # as the service stored contracts before issue 18
+        row = session.get(ApplicationRow, app["id"])
+        assert row is not None and row.contract is not None
+        row.contract = {k: v for k, v in row.contract.items() if k in old_keys} | {"day_count": "30/360"}
+        session.add(row)
+    c = client.get(f"/v1/applications/{app['id']}/contract", headers=branch_a | {"Accept": "application/json"})
+    assert c.status_code == 200, c.text
+    body = c.json()
+    assert [t["item"] for t in body["individual_terms"]] == ITEMS and body["day_count"] == "30/360"
+    assert body["number"] == f"КД-{app['id']:06d}" and body["psk_limit"] is None and body["pdn"] == app["decision"]["pdn"]
+    assert client.get(f"/v1/applications/{app['id']}/contract", headers=branch_a).status_code == 200
