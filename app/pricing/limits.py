@@ -128,8 +128,9 @@ def parse_table(data: Any) -> LimitTable:
         start, end = quarter_bounds(quarter)
     except ValueError as exc:
         raise LimitTableError(str(exc), "#/quarter") from None
+    valid_text = _text(data, "valid_from", "#")
     try:
-        valid_from = date.fromisoformat(_text(data, "valid_from", "#"))
+        valid_from = date.fromisoformat(valid_text)
     except ValueError:
         raise LimitTableError("valid_from must be an ISO date", "#/valid_from") from None
     if valid_from != start:

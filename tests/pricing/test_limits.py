@@ -77,6 +77,7 @@ def test_overlapping_categories_are_refused() -> None:
     ("valid_from", "2025-07-02", "#/valid_from"),
     ("rows", [], "#/rows"),
     ("source", {"title": "x"}, "#/source"),
+    ("valid_from", None, "#/valid_from"),
 ])
 def test_a_malformed_table_names_the_field(field: str, value: Any, pointer: str) -> None:
     data = shipped() | {field: value}
