@@ -223,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = sub.add_parser("openapi", help="print or write the OpenAPI contract as YAML")
     openapi.add_argument("--out", default="-", help="file to write, '-' for stdout")
     openapi.set_defaults(func=_openapi)
+
+    from app.pricing.cli import register as register_psk_limits
+
+    register_psk_limits(sub)
     return parser
 
 

@@ -26,6 +26,8 @@ from app.identity.router import router as identity_router
 from app.loans.router import router as loans_router
 from app.managers.router import router as managers_router
 from app.openapi_links import add_links
+from app.pricing.pdn_router import router as pdn_shares_router
+from app.pricing.router import router as pricing_router
 from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
 from app.risk.dashboard_router import router as dashboard_router
@@ -70,7 +72,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     # Hot routes first: matching walks the routes in order.
     add_routes_flat(app, (
         quotes_router, applications_router, loans_router, identity_router, products_router, managers_router,
-        risk_router, dashboard_router, health_router,
+        risk_router, dashboard_router, health_router, pricing_router, pdn_shares_router,
     ))
 
     def openapi() -> dict[str, Any]:

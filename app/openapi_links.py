@@ -45,7 +45,7 @@ _HISTORY = ("GetHistory", f"GET {_APP}/history", "Every transition of the applic
 _DOCUMENT = ("AddDocument", f"POST {_APP}/documents", "Add a missing document")
 _DECIDE = ("Decide", f"POST {_APP}/decision", "A risk officer decides a referred application")
 _CONTRACT = ("IssueContract", f"POST {_APP}/contract", "Issue the agreement of an approved application")
-_PRINT = ("GetContract", f"GET {_APP}/contract", "The agreement as printable HTML")
+_PRINT = ("GetContract", f"GET {_APP}/contract", "The agreement as JSON or printable HTML")
 _SIGN = ("Sign", f"POST {_APP}/sign", "Record the borrower's signature")
 _DISBURSE = ("Disburse", f"POST {_APP}/disburse", "Disburse a signed application; returns the loan")
 _WITHDRAW = ("Withdraw", f"POST {_APP}/withdraw", "Withdraw before disbursement")
@@ -59,7 +59,9 @@ LINKS: list[Link] = [
          "The loan of a disbursed application"),
     *_application_steps(f"POST {_APP}/documents", "200", _GET, _DECIDE, _CONTRACT),
     *_application_steps(f"POST {_APP}/decision", "200", _GET, _CONTRACT),
-    *_application_steps(f"POST {_APP}/contract", "200", _PRINT, _SIGN),
+    # the contract answers the agreement, whose application is its application_id
+    *[Link(f"POST {_APP}/contract", "200", name, target, {"path.application_id": "$response.body#/application_id"},
+           description) for name, target, description in (_PRINT, _SIGN)],
     *_application_steps(f"POST {_APP}/sign", "200", _GET, _DISBURSE),
     Link(f"POST {_APP}/disburse", "201", "GetLoan", f"GET {_LOAN}", _LOAN_BY_ID, "The loan just disbursed"),
     Link(f"POST {_APP}/disburse", "201", "Pay", f"POST {_LOAN}/payments", _LOAN_BY_ID, "Record a repayment"),

@@ -46,6 +46,15 @@ class Purpose(StrEnum):
     OTHER = "other"
 
 
+class IncomeSource(StrEnum):
+    """How the income was confirmed (Ordinance 6579-U)."""
+
+    DECLARED = "declared"
+    EMPLOYER_STATEMENT = "employer_statement"
+    TAX_DATA = "tax_data"
+    PENSION_FUND_DATA = "pension_fund_data"
+
+
 def _real_passport(value: str) -> str:
     digits = value.replace(" ", "")
     if digits[:4] == "0000" or digits[4:] == "000000":
@@ -71,6 +80,9 @@ class Borrower(BaseModel):
     credit_history: CreditHistory
     phone: str = Field(pattern=r"^\+?\d{10,15}$", examples=["+79161234567"])
     existing_credits: int = Field(0, ge=0, le=50, description="Loans the borrower already has")
+    income_source: IncomeSource = Field(
+        IncomeSource.DECLARED, description="How monthly_income was confirmed (Ordinance 6579-U)"
+    )
 
 
 class DocumentIn(BaseModel):
@@ -108,6 +120,17 @@ class Rating(BaseModel):
     scorecard_version: str
 
 
+class PdnDetails(BaseModel):
+    """What the PDN was made of (Ordinance 6579-U): payments over the income used."""
+
+    new_payment: Money = Field(description="The new loan's average monthly payment")
+    own_loans_payments: Money = Field(description="This bank's open loans to the same passport")
+    own_loans: int = Field(description="How many such loans")
+    declared_payments: Money = Field(description="Other obligations the borrower declared")
+    income: Money = Field(description="The monthly income used")
+    income_source: IncomeSource
+
+
 class Decision(BaseModel):
     outcome: str = Field(examples=["approve"])
     reasons: list[str]
@@ -115,6 +138,7 @@ class Decision(BaseModel):
     annual_rate: RatePercent | None = None
     regular_payment: Money | None = None
     pdn: PdnRatio | None = None
+    pdn_details: PdnDetails | None = None
 
 
 class Application(BaseModel):

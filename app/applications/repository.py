@@ -22,6 +22,7 @@ from schemas.applications import (
     Decision,
     Document,
     Housing,
+    IncomeSource,
     Rating,
     Transition,
 )
@@ -59,7 +60,8 @@ _FIELDS = (
     "id", "status", "product_code", "amount", "term_months", "manager_id", "channel", "branch_id",
     "partner_id", "purpose", "full_name", "birth_date", "passport_number", "monthly_income",
     "monthly_debt_payments", "employment_months", "dependents", "housing", "credit_history", "phone",
-    "existing_credits", "missing_documents", "score", "pd", "grade", "rating_reasons", "scorecard_version",
+    "existing_credits", "income_source", "pdn_details",
+    "missing_documents", "score", "pd", "grade", "rating_reasons", "scorecard_version",
     "decision", "decision_reasons", "policy_version", "annual_rate", "regular_payment", "pdn",
     "loan_id", "created_at", "updated_at",
 )
@@ -85,6 +87,7 @@ def from_values(row: Mapping[Any, Any], documents: list[Document]) -> Applicatio
             annual_rate=row["annual_rate"],
             regular_payment=row["regular_payment"],
             pdn=row["pdn"],
+            pdn_details=row["pdn_details"],
         )
     return Application(
         id=row["id"],
@@ -109,6 +112,7 @@ def from_values(row: Mapping[Any, Any], documents: list[Document]) -> Applicatio
             credit_history=CreditHistory(row["credit_history"]),
             phone=row["phone"],
             existing_credits=row["existing_credits"],
+            income_source=IncomeSource(row["income_source"]),
         ),
         documents=documents,
         missing_documents=row["missing_documents"],

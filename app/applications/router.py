@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from app.applications import contract_html, repository, service
+from app.applications import contract, contract_html, repository, service
 from app.core.errors import problem_responses
 from app.deps import (
     Filer,
@@ -32,6 +32,7 @@ from schemas.applications import (
     Transition,
     WithdrawIn,
 )
+from schemas.contracts import Contract, SignIn
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"], route_class=ServiceRoute)
 _READ_ERRORS = problem_responses(401, 404, 422, 429, 503)
@@ -108,29 +109,54 @@ def risk_decision(
     return service.risk_decision(session=session, application_id=application_id, body=body, ctx=ctx)
 
 
-@router.post("/{application_id}/contract", summary="Issue the credit agreement", responses=_MOVE_ERRORS)
+@router.post(
+    "/{application_id}/contract",
+    summary="Issue the credit agreement (refused above the PSK limit)",
+    responses=_MOVE_ERRORS,
+)
 def issue_contract(
     application_id: IdPath, principal: Filer, ctx: RequestContext, session: WriteSession, _: Idempotency
-) -> Application:
-    return service.issue_contract(session=session, application_id=application_id, ctx=ctx)
+) -> Contract:
+    return contract.issue_contract(session=session, application_id=application_id, ctx=ctx)
+
+
+def wants_json(accept: str) -> bool:
+    """JSON when the caller asks for it before (or without) HTML; HTML stays the default."""
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    json_at = kinds.index("application/json") if "application/json" in kinds else None
+    html_at = kinds.index("text/html") if "text/html" in kinds else None
+    return json_at is not None and (html_at is None or json_at < html_at)
 
 
 @router.get(
     "/{application_id}/contract",
-    summary="The agreement as printable HTML",
-    response_class=HTMLResponse,
-    responses=_READ_ERRORS,
+    summary="The agreement: JSON to Accept: application/json, printable HTML otherwise",
+    response_model=Contract,
+    responses={
+        **_READ_ERRORS,
+        200: {
+            "description": "The agreement",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    },
 )
-def get_contract(application_id: IdPath, principal: Reader, session: ReadSession) -> Response:
+def get_contract(application_id: IdPath, principal: Reader, session: ReadSession, request: Request) -> Response:
     row = service.get_contract_row(session=session, application_id=application_id, principal=principal)
-    return HTMLResponse(contract_html.render(row))
+    document = contract.document(row)
+    if wants_json(request.headers.get("accept", "")):
+        return JSONResponse(document.model_dump(mode="json"))
+    return HTMLResponse(contract_html.render(document))
 
 
 @router.post("/{application_id}/sign", summary="Record the borrower's signature", responses=_MOVE_ERRORS)
 def sign(
-    application_id: IdPath, principal: Filer, ctx: RequestContext, session: WriteSession, _: Idempotency
+    application_id: IdPath, principal: Filer, ctx: RequestContext, session: WriteSession, _: Idempotency,
+    body: SignIn | None = None,
 ) -> Application:
-    return service.sign(session=session, application_id=application_id, ctx=ctx)
+    return contract.sign(
+        session=session, application_id=application_id, ctx=ctx,
+        pdn_warning_acknowledged=body.pdn_warning_acknowledged if body else False,
+    )
 
 
 @router.post("/{application_id}/withdraw", summary="Withdraw before disbursement", responses=_MOVE_ERRORS)

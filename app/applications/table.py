@@ -48,6 +48,8 @@ class ApplicationRow(SQLModel, table=True):
     housing: str = Field(max_length=10)
     credit_history: str = Field(max_length=12)
     existing_credits: int = 0
+    # How the income was confirmed (Ordinance 6579-U): declared, employer_statement, tax_data, pension_fund_data
+    income_source: str = Field(default="declared", max_length=24)
     missing_documents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Rating and decision, set when the documents are complete
     score: int | None = None
@@ -61,6 +63,8 @@ class ApplicationRow(SQLModel, table=True):
     annual_rate: Decimal | None = Field(default=None, sa_column=Column(RATE, nullable=True))
     regular_payment: Decimal | None = Field(default=None, sa_column=Column(MONEY, nullable=True))
     pdn: Decimal | None = Field(default=None, sa_column=Column(RATE, nullable=True))
+    # What the PDN was made of: the new payment, this bank's own open loans, the declared debts, the income
+    pdn_details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     contract: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     # Set at disbursement (the loan row holds the authoritative unique link back), so
     # reading an application never reaches into the loan book.

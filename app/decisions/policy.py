@@ -34,6 +34,12 @@ class DecisionPolicy:
     same_manager_same_borrower_max: int
     same_manager_window_days: int
     grades: tuple[str, ...]
+    #: More applications than this with one passport across all channels in the window: refer.
+    same_passport_max_applications: int = 5
+    same_passport_window_days: int = 30
+    #: A contract date whose quarter has no PSK limit table loaded: "refuse" the contract (the
+    #: law's rule once the tables are kept current) or "issue" it with the limit unknown.
+    psk_limit_without_table: str = "issue"
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DecisionPolicy:
@@ -53,10 +59,20 @@ class DecisionPolicy:
             same_manager_same_borrower_max=int(fraud["same_manager_same_borrower_max"]),
             same_manager_window_days=int(fraud["same_manager_window_days"]),
             grades=grades,
+            same_passport_max_applications=int(fraud.get("same_passport_max_applications", 5)),
+            same_passport_window_days=int(fraud.get("same_passport_window_days", 30)),
+            psk_limit_without_table=_without_table(data),
         )
 
     def cutoff_for(self, product_code: str) -> Cutoff:
         return self.cutoffs.get(product_code, self.cutoffs["default"])
+
+
+def _without_table(data: dict[str, Any]) -> str:
+    value = str(data.get("psk_limit", {}).get("without_table", "issue"))
+    if value not in {"issue", "refuse"}:
+        raise ValueError(f"psk_limit.without_table must be issue or refuse, not {value!r}")
+    return value
 
 
 @lru_cache

@@ -17,6 +17,7 @@ from app.loans.table import (
     PaymentHolidayRow,
 )
 from app.managers.table import ManagerPlanRow, ManagerRow
+from app.pricing.table import PskLimitTableRow
 from app.products.table import ProductRow
 
 __all__ = [
@@ -39,4 +40,5 @@ __all__ = [
     "MonthEndRow",
     "PaymentHolidayRow",
     "ProductRow",
+    "PskLimitTableRow",
 ]

@@ -249,7 +249,9 @@ def _baselines(ids: dict[str, Any], day: date) -> dict[str, Request]:
         "POST /v1/applications/{application_id}/contract": Request(path={"application_id": states["approved"]}),
         "GET /v1/applications/{application_id}/contract": Request(
             path={"application_id": states["contract_issued"]}),
-        "POST /v1/applications/{application_id}/sign": Request(path={"application_id": states["contract_issued"]}),
+        "POST /v1/applications/{application_id}/sign": Request(
+            path={"application_id": states["contract_issued"]}, body={"pdn_warning_acknowledged": False},
+            has_body=True),
         "POST /v1/applications/{application_id}/withdraw": Request(
             path={"application_id": states["approved"]}, body={"reason": "the borrower changed their mind"},
             has_body=True),
@@ -283,6 +285,8 @@ def _baselines(ids: dict[str, Any], day: date) -> dict[str, Request]:
         "PUT /v1/managers/{manager_id}/plan": Request(
             path={"manager_id": b["manager"]}, body={"period": iso[:7], "volume": "500000"}, has_body=True),
         "GET /v1/risk/manager-flags": Request(query={"as_of": iso, "fdr": 0.05, "min_expected": 5}),
+        "GET /v1/risk/pdn-shares": Request(query={"quarter": f"{day.year}Q{(day.month - 1) // 3 + 1}"}),
+        "GET /v1/psk-limits": Request(query={"on": "2025-08-15"}),  # the quarter migration 0007 loads
         "GET /dashboard": Request(query={"as_of": iso}),
         "GET /dashboard/managers/{manager_id}": Request(path={"manager_id": b["manager"]}, query={"as_of": iso}),
         "GET /healthz": Request(),
