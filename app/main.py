@@ -26,11 +26,11 @@ from app.identity.router import router as identity_router
 from app.loans.router import router as loans_router
 from app.managers.router import router as managers_router
 from app.openapi_links import add_links
-from app.pricing.pdn_router import router as pdn_shares_router
 from app.pricing.router import router as pricing_router
 from app.products.router import router as products_router
 from app.quotes.router import router as quotes_router
 from app.risk.dashboard_router import router as dashboard_router
+from app.risk.pdn_router import router as pdn_shares_router
 from app.risk.router import router as risk_router
 from schemas.problem import Problem
 

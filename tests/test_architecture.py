@@ -16,12 +16,12 @@ LAYERS: list[tuple[str, frozenset[str]]] = [
     ("exact maths and statistics", frozenset({"app/loanmath", "scoring"})),
     ("rules on the maths, and the shapes", frozenset({"app/servicing", "app/decisions", "schemas"})),
     ("shared infrastructure", frozenset({"app/core", "app/migrate.py", "app/openapi_links.py"})),
-    ("infrastructure with tables", frozenset({"app/audit", "app/apikeys"})),
+    ("infrastructure with tables", frozenset({"app/audit", "app/apikeys", "app/models"})),
     ("route dependencies", frozenset({"app/deps.py"})),
     ("domains", frozenset({"app/products", "app/managers", "app/health", "app/identity", "app/applications",
-                           "app/quotes", "app/loans", "app/risk"})),
+                           "app/quotes", "app/loans", "app/risk", "app/pricing"})),
     ("assembly and the outside", frozenset({"app/main.py", "app/asgi.py", "app/contract.py", "app/cli.py",
-                                            "app/demo.py", "app/migrations"})),
+                                            "app/demo.py", "app/demo_book.py", "app/migrations"})),
 ]
 LAYER = {node: i for i, (_, nodes) in enumerate(LAYERS) for node in nodes}
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, bindparam, select
 
 from app.applications.table import ApplicationRow
-from app.loans.table import LoanInstalmentRow, LoanRow
+from app.models.loan_book import LoanInstalmentRow, LoanRow
 from app.pricing.pdn import own_loan_payment
 
 _LOAN = LoanRow.__table__  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@ from app.apikeys.web_session import DashboardSession
 from app.applications.table import ApplicationDocumentRow, ApplicationEventRow, ApplicationRow
 from app.audit.table import AuditEvent
 from app.core.idempotency import IdempotencyRecord
-from app.loans.table import (
+from app.managers.table import ManagerPlanRow, ManagerRow
+from app.models.loan_book import (
     BookCloseRow,
     BookDateRow,
     BucketTransitionRow,
@@ -16,7 +17,6 @@ from app.loans.table import (
     MonthEndRow,
     PaymentHolidayRow,
 )
-from app.managers.table import ManagerPlanRow, ManagerRow
 from app.pricing.table import PskLimitTableRow
 from app.products.table import ProductRow
 

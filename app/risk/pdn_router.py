@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.applications.table import ApplicationRow
 from app.core.errors import Unprocessable, problem_responses
 from app.deps import ReadSession, RiskOfficer, ServiceRoute
-from app.loans.table import LoanRow
+from app.models.loan_book import LoanRow
 from app.pricing.limits import quarter_bounds
 from app.pricing.pdn_shares import IssuedLoan, shares
 from schemas.pricing import PdnShares
