@@ -20,10 +20,12 @@ from app.apikeys import web_session
 from app.apikeys.service import principal_for
 from app.core.errors import NotFound
 from app.core.templates import render
-from app.deps import AsOf, DashboardViewer, ReadSession, ServiceRoute, Viewer, WriteSession
+from app.deps import AsOf, DashboardViewer, ReadSession, ServiceRoute, Today, Viewer, WriteSession
+from app.risk import flags as flag_rules
 from app.risk import service
 from app.risk.funnel_plot import funnel_plot
 from schemas.identity import Role
+from schemas.portfolio import FlagSort
 
 router = APIRouter(tags=["dashboard"], route_class=ServiceRoute)
 CSRF_COOKIE = "loans_dashboard_csrf"
@@ -70,13 +72,15 @@ def _page(viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
     response_class=HTMLResponse,
     responses=_PAGES,
 )
-def show_dashboard(request: Request, viewer: DashboardViewer, session: ReadSession, as_of: AsOf) -> Response:
+def show_dashboard(
+    request: Request, viewer: DashboardViewer, session: ReadSession, as_of: AsOf, day: Today
+) -> Response:
     refusal = _refusal(request, viewer)
     if refusal is not None:
         return refusal
-    flags, extra = service.manager_flags(session=session, as_of=as_of)
-    report = extra.get("report")
-    plot = funnel_plot(report) if report is not None else None  # type: ignore[arg-type]
+    run = flag_rules.run(session, as_of=as_of, business_date=day)
+    flags = flag_rules.page(run, filters=flag_rules.FlagFilters(), sort=FlagSort.Q, page=None)
+    plot = funnel_plot(run.report) if run.report is not None else None
     return _page(viewer, "dashboard.html", title="Risk dashboard", flags=flags, plot=plot)
 
 
@@ -87,13 +91,14 @@ def show_dashboard(request: Request, viewer: DashboardViewer, session: ReadSessi
     responses={**_PAGES, 404: _HTML},
 )
 def show_portfolio(
-    request: Request, viewer: DashboardViewer, manager_id: str, session: ReadSession, as_of: AsOf
+    request: Request, viewer: DashboardViewer, manager_id: str, session: ReadSession, as_of: AsOf, day: Today
 ) -> Response:
     refusal = _refusal(request, viewer)
     if refusal is not None or viewer.principal is None:
         return refusal or HTMLResponse("", status_code=401)
     try:
-        p = service.portfolio(session=session, manager_id=manager_id, principal=viewer.principal, as_of=as_of)
+        p = service.portfolio(session=session, manager_id=manager_id, principal=viewer.principal, as_of=as_of,
+                              business_date=day)
     except NotFound as exc:
         return HTMLResponse(
             render("message.html", title="Not found", heading="Not found", detail=exc.detail), status_code=404
