@@ -76,7 +76,8 @@ def manager(session: Session, *, manager_id: str, principal: Principal, as_of: d
                           business_date=business_date)
     run = flag_rules.run(session, as_of=as_of, business_date=business_date)
     flag = next((r for r in run.rows if r.manager_id == manager_id), None)
-    ends = snapshots.month_ends(session, up_to=as_of)
+    picker = snapshots.month_ends(session, up_to=business_date)
+    ends = [e for e in picker if e <= as_of]
     made = (
         charts.vintage_chart(snapshots.vintages(session, manager_id, ends)),
         charts.bucket_chart(snapshots.bucket_history(session, manager_id, ends)),
@@ -91,6 +92,6 @@ def manager(session: Session, *, manager_id: str, principal: Principal, as_of: d
         "rolls": snapshots.roll_rates(session, manager_id, ends), "states": snapshots.STATES, "buckets": BUCKETS,
         "plan_months": snapshots.plan_against_issued(session, manager_id, as_of),
         "loans": loans, "next_cursor": next_cursor, "loan_count": snapshots.loans_count(session, manager_id, as_of),
-        "month_ends": snapshots.month_ends(session, up_to=business_date), "as_of": as_of,
+        "month_ends": picker, "as_of": as_of,
         "business_date": business_date,
     }

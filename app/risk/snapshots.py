@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, exists, func, literal, or_, union_all
 from sqlmodel import Session, col, select
 
 from app.loans.close_of_business import closed_through
@@ -36,20 +36,24 @@ def _month_end_of(year: int, month: int) -> date:
 
 
 def month_ends(session: Session, *, up_to: date | None = None, limit: int = PICKER_MONTHS) -> list[date]:
-    """Closed month ends with a snapshot, newest first (one index probe each, at most ``limit``)."""
+    """Closed month ends with a snapshot, newest first: one statement of ``limit`` index probes
+    (``EXISTS`` on the snapshot's primary key), never a scan of the snapshot table."""
     last = closed_through(session)
     if last is None:
         return []
     if up_to is not None:
         last = min(last, up_to)
     d = last if last == _month_end_of(last.year, last.month) else _previous_month_end(last)
-    out = []
+    candidates = []
     for _ in range(limit):
-        probe = select(MonthEndRow.loan_id).where(MonthEndRow.month_end == d).limit(1)
-        if session.exec(probe).first() is not None:
-            out.append(d)
+        candidates.append(d)
         d = _previous_month_end(d)
-    return out
+    probes = [
+        select(literal(c.isoformat()).label("d")).where(exists().where(col(MonthEndRow.month_end) == c))
+        for c in candidates
+    ]
+    found = {date.fromisoformat(str(v)[:10]) for v in session.execute(union_all(*probes)).scalars()}
+    return [c for c in candidates if c in found]
 
 
 @dataclass(frozen=True, slots=True)
