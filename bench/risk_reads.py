@@ -27,17 +27,17 @@ from sqlalchemy import event, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import migrate  # noqa: E402
-from app.apikeys import service as keys  # noqa: E402
-from app.applications.table import ApplicationRow  # noqa: E402
-from app.core.config import Settings  # noqa: E402
-from app.core.db import transaction  # noqa: E402
-from app.demo import load  # noqa: E402
-from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.managers.table import ManagerRow  # noqa: E402
-from schemas.identity import Role  # noqa: E402
-from tests.risk.support import backfill_month_ends  # noqa: E402
+from app import migrate
+from app.apikeys import service as keys
+from app.applications.table import ApplicationRow
+from app.core.config import Settings
+from app.core.db import transaction
+from app.demo import load
+from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
+from app.main import create_app
+from app.managers.table import ManagerRow
+from schemas.identity import Role
+from tests.risk.support import backfill_month_ends
 
 TODAY = date(2026, 11, 1)
 
@@ -49,7 +49,7 @@ def _clone(engine: Any, copies: int) -> None:
         rows = {t: [dict(r._mapping) for r in session.execute(select(t.__table__))] for t in tables}  # type: ignore[attr-defined]
         top = {t: max((r["id"] for r in rows[t]), default=0) for t in tables if t is not ManagerRow}
         for k in range(1, copies + 1):
-            def mid(value: str | None) -> str | None:
+            def mid(value: str | None, k: int = k) -> str | None:
                 return None if value is None else f"{value}-{k}"
 
             session.execute(insert(ManagerRow.__table__), [r | {"id": mid(r["id"])} for r in rows[ManagerRow]])  # type: ignore[attr-defined]
@@ -97,7 +97,7 @@ def main() -> None:
         "dashboard overview": "/dashboard",
         "dashboard manager page": "/dashboard/managers/POS-03",
     }
-    print(f"| read | queries | median ms | best ms |\n|---|---:|---:|---:|")
+    print("| read | queries | median ms | best ms |\n|---|---:|---:|---:|")
     with TestClient(app) as client:
         for name, path in calls.items():
             client.get(path, headers=headers)  # warm-up (key cache, templates)
