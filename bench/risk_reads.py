@@ -53,8 +53,7 @@ def _clone(engine: Any, copies: int) -> None:
                 return None if value is None else f"{value}-{k}"
 
             session.execute(insert(ManagerRow.__table__), [r | {"id": mid(r["id"])} for r in rows[ManagerRow]])  # type: ignore[attr-defined]
-            apps = [r | {"id": r["id"] + k * top[ApplicationRow], "manager_id": mid(r["manager_id"]),
-                         "passport_number": f"{r['passport_number']}-{k}"[:20]}
+            apps = [r | {"id": r["id"] + k * top[ApplicationRow], "manager_id": mid(r["manager_id"])}
                     for r in rows[ApplicationRow]]
             session.execute(insert(ApplicationRow.__table__), apps)  # type: ignore[attr-defined]
             loans = [r | {"id": r["id"] + k * top[LoanRow], "manager_id": mid(r["manager_id"]),
@@ -73,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/risk_bench.db"
     migrate.upgrade(url)
-    app = create_app(Settings(database_url=url, key_cache_seconds=60))
+    app = create_app(Settings(database_url=url, key_cache_seconds=60, log_level="WARNING"))
     app.state.clock = lambda: TODAY
     engine = app.state.engine
     started = time.perf_counter()
