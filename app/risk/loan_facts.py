@@ -7,8 +7,9 @@ engine's (``app.servicing``), read where the book keeps it:
   yet brought to the date (``state_date`` before it) moves by the engine's linear law
   (``app.servicing.book.roll_forward``: days past due grow by one a day from the oldest
   unpaid due date, stored as ``overdue_since_day`` for this purpose), written in SQL; a
-  loan with an event in that gap (``next_event_date`` on or before the date, the engine's
-  own ``needs_replay`` test) is replayed. After ``loans close-day`` nothing is replayed.
+  loan with an event in that gap (``next_event_date`` before the date, or on it when it is
+  more than an instalment falling due) is replayed. After ``loans close-day`` for the day
+  before, almost nothing is.
 * **a closed month end**: the ``loan_month_end`` snapshot.
 * **any other past date**: every loan issued by then is replayed (the slow path; its cost
   grows with the book, see docs/dashboard.md).
@@ -30,12 +31,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import String, and_, case, cast, func, or_
+from sqlalchemy import String, and_, case, cast, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.loans.close_of_business import closed_through, month_end
 from app.loans.history import load, up_to
-from app.loans.table import LoanRow, MonthEndRow
+from app.loans.table import EarlyRepaymentRow, LoanRow, MonthEndRow, PaymentHolidayRow
 from app.managers.table import ManagerPlanRow
 from app.servicing import replay
 from app.servicing.delinquency import BUCKET_UPPER_DPD, BUCKETS, PROBLEM_DPD
@@ -148,7 +149,17 @@ def _stored(session: Session, as_of: date, manager_id: str | None) -> tuple[list
     the loans with an event in that gap, which only a replay can bring to ``as_of``."""
     day = as_of.toordinal()
     stale = and_(col(LoanRow.status) != "closed", col(LoanRow.state_date) < as_of)
-    event = and_(col(LoanRow.next_event_date).is_not(None), col(LoanRow.next_event_date) <= as_of)
+    # An event before as_of changes the state (an instalment fell due and is unpaid, an
+    # early repayment ran): replay. An event ON as_of that is only an instalment falling due
+    # makes it due today, not overdue, so days past due, bucket, status and FPD at the end of
+    # as_of follow the law; early repayments executing that day and holiday boundaries are
+    # replayed. After a nightly close (state one day old) this leaves almost nothing to replay.
+    next_event = col(LoanRow.next_event_date)
+    special = or_(
+        exists().where(col(EarlyRepaymentRow.loan_id) == col(LoanRow.id), col(EarlyRepaymentRow.on) == as_of),
+        exists().where(col(PaymentHolidayRow.loan_id) == col(LoanRow.id)),
+    )
+    event = and_(next_event.is_not(None), or_(next_event < as_of, and_(next_event == as_of, special)))
     since = col(LoanRow.overdue_since_day)
     rolled_dpd = case((and_(since.is_not(None), since < day), day - since), else_=0)
     bucket = case((stale, _dpd_bucket(rolled_dpd)), else_=_bucket_index(col(LoanRow.bucket)))

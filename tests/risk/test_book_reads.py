@@ -123,6 +123,25 @@ def test_every_source_agrees_with_the_engine(client: TestClient, clock: Clock, b
     assert snap["source"] == "snapshot"
 
 
+def test_the_day_after_a_close_reads_stored_state_without_replays(
+    client: TestClient, clock: Clock, book, risk, settings, engine
+) -> None:
+    """Business dates one day past the close, across an instalment's due date: the stored state
+    moved by the law equals the engine, and no loan needs a replay."""
+    from app.core.db import transaction
+    from app.risk.loan_facts import loan_cells
+
+    due = date.fromisoformat(book[3]["schedule"][4]["due_date"])  # an unpaid POS loan's instalment
+    for day in (due - timedelta(days=1), due, due + timedelta(days=1)):
+        advance(clock, settings, engine, day)
+        with transaction(engine) as session:
+            assert loan_cells(session, as_of=day, business_date=day).replayed == 0
+        for manager in ("M-B01", "M-P01"):
+            p = _portfolio(client, risk, manager, day)
+            want = _engine_buckets(client, risk, book, manager, day)
+            assert {k: v for k, v in p["buckets"].items() if v} == dict(want), (manager, day)
+
+
 def test_every_manager_is_listed_filtered_sorted_and_paged(client: TestClient, clock: Clock, book, risk,
                                                            settings, engine) -> None:
     advance(clock, settings, engine, clock.day + timedelta(days=200))
