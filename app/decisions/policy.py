@@ -17,7 +17,7 @@ from typing import Any
 
 from scoring import DEFAULT_MASTER_SCALE
 
-DEFAULT_POLICY = "policy-2026.11-v1.json"
+DEFAULT_POLICY = "policy-2026.12-v2.json"
 
 
 @dataclass(frozen=True, slots=True)

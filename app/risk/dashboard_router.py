@@ -13,16 +13,15 @@ import hmac
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.apikeys import web_session
 from app.apikeys.service import principal_for
 from app.core.errors import NotFound
 from app.core.templates import render
-from app.deps import AsOf, DashboardViewer, ReadSession, ServiceRoute, Viewer, WriteSession
-from app.risk import service
-from app.risk.funnel_plot import funnel_plot
+from app.deps import AsOf, DashboardViewer, ReadSession, ServiceRoute, Today, Viewer, WriteSession
+from app.risk import pages
 from schemas.identity import Role
 
 router = APIRouter(tags=["dashboard"], route_class=ServiceRoute)
@@ -64,41 +63,48 @@ def _page(viewer: Viewer, template: str, **context: Any) -> HTMLResponse:
     return HTMLResponse(render(template, viewer=viewer.principal, csrf_token=viewer.csrf, **context))
 
 
+_Filter = Annotated[str | None, Query(max_length=64)]
+
+
 @router.get(
     "/dashboard",
-    summary="Risk dashboard: funnel plot and flagged managers (HTML)",
+    summary="Risk dashboard: the funnels and every manager, filterable, as of a date (HTML)",
     response_class=HTMLResponse,
     responses=_PAGES,
 )
-def show_dashboard(request: Request, viewer: DashboardViewer, session: ReadSession, as_of: AsOf) -> Response:
+def show_dashboard(
+    request: Request, viewer: DashboardViewer, session: ReadSession, as_of: AsOf, day: Today,
+    segment: _Filter = None, branch_id: _Filter = None, partner_id: _Filter = None, status: _Filter = None,
+) -> Response:
     refusal = _refusal(request, viewer)
     if refusal is not None:
         return refusal
-    flags, extra = service.manager_flags(session=session, as_of=as_of)
-    report = extra.get("report")
-    plot = funnel_plot(report) if report is not None else None  # type: ignore[arg-type]
-    return _page(viewer, "dashboard.html", title="Risk dashboard", flags=flags, plot=plot)
+    filters = pages.filters_from(segment, branch_id, partner_id, status)
+    context = pages.overview(session, as_of=as_of, business_date=day, filters=filters)
+    return _page(viewer, "dashboard.html", title="Risk dashboard", **context)
 
 
 @router.get(
     "/dashboard/managers/{manager_id}",
-    summary="A manager's portfolio (HTML)",
+    summary="A manager's portfolio: vintages, buckets, roll rates, loans, plan (HTML)",
     response_class=HTMLResponse,
     responses={**_PAGES, 404: _HTML},
 )
 def show_portfolio(
-    request: Request, viewer: DashboardViewer, manager_id: str, session: ReadSession, as_of: AsOf
+    request: Request, viewer: DashboardViewer, manager_id: str, session: ReadSession, as_of: AsOf, day: Today,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     refusal = _refusal(request, viewer)
     if refusal is not None or viewer.principal is None:
         return refusal or HTMLResponse("", status_code=401)
     try:
-        p = service.portfolio(session=session, manager_id=manager_id, principal=viewer.principal, as_of=as_of)
+        context = pages.manager(session, manager_id=manager_id, principal=viewer.principal, as_of=as_of,
+                                business_date=day, cursor=cursor)
     except NotFound as exc:
         return HTMLResponse(
             render("message.html", title="Not found", heading="Not found", detail=exc.detail), status_code=404
         )
-    return _page(viewer, "portfolio.html", title=f"Portfolio {p.manager_id}", p=p)
+    return _page(viewer, "portfolio.html", title=f"Portfolio {manager_id}", **context)
 
 
 @router.post(

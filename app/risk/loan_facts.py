@@ -1,13 +1,29 @@
-"""Portfolio facts as of a date, aggregated in SQL so the database carries the portfolio's size.
+"""Portfolio facts as of a date, aggregated in SQL from the loan book the servicing engine keeps.
 
-Delinquency as of a date follows the bank's waterfall: receipts cover the schedule in
-order, so the oldest instalment whose cumulative amount exceeds what was paid by that
-date is the oldest unpaid one, and days past due count from its due date. One query
-returns that per loan; numpy then groups per-loan arrays by manager.
+Nothing here re-derives delinquency from instalments and payments: every figure is the one
+engine's (``app.servicing``), read where the book keeps it:
+
+* **the business date**: the loan rows' stored state. A loan the close of business has not
+  yet brought to the date (``state_date`` before it) moves by the engine's linear law
+  (``app.servicing.book.roll_forward``: days past due grow by one a day from the oldest
+  unpaid due date, stored as ``overdue_since_day`` for this purpose), written in SQL; a
+  loan with an event in that gap (``next_event_date`` before the date, or on it when it is
+  more than an instalment falling due) is replayed. After ``loans close-day`` for the day
+  before, almost nothing is.
+* **a closed month end**: the ``loan_month_end`` snapshot.
+* **any other past date**: every loan issued by then is replayed (the slow path; its cost
+  grows with the book, see docs/dashboard.md).
+
+One GROUP BY returns cells of (manager, PD at issue, issue date, bucket, closed, first-payment
+default, FPD observable) with their loan count and issued volume; numpy groups the cells
+per manager, per vintage or per bucket. Grouping by the PD value keeps the Poisson-binomial
+tail exact (``scoring.flag_managers_grouped``); grouping by the issue date keeps each loan's
+seasoning exact.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,144 +31,232 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import String, and_, cast, func, or_
-from sqlalchemy import select as sql_select
+from sqlalchemy import String, and_, case, cast, exists, func, or_
 from sqlmodel import Session, col, select
 
-from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
+from app.loans.close_of_business import closed_through, month_end
+from app.loans.history import load, up_to
+from app.loans.table import EarlyRepaymentRow, LoanRow, MonthEndRow, PaymentHolidayRow
 from app.managers.table import ManagerPlanRow
+from app.servicing import replay
+from app.servicing.delinquency import BUCKET_UPPER_DPD, BUCKETS, PROBLEM_DPD
 
-BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
-PROBLEM_DAYS = 90
+# "Problem" (more than PROBLEM_DPD days past due) is exactly the last bucket: the cells
+# carry the bucket, so the rule must say so or the counts would silently disagree.
+assert BUCKET_UPPER_DPD[-2] == PROBLEM_DPD and BUCKET_UPPER_DPD[-1] is None
+PROBLEM_BUCKET = len(BUCKETS) - 1
 # A loan can be 90+ days past due at the earliest ~4 months after issue (first due date,
 # then 91 days); PD at issue is a 12-month probability. The expected count as of a date
 # takes each loan's PD in proportion to how much of that window it has lived through.
 SEASONING_START_DAYS = 120
 PD_HORIZON_DAYS = 365
+REPLAY_CHUNK = 500
+
+Source = str  # "stored", "snapshot" or "replay"
 
 
 @dataclass(frozen=True, slots=True)
-class LoanFacts:
-    """Per-loan arrays, aligned: loans issued on or before ``as_of``."""
+class Cells:
+    """Aligned arrays, one entry per (manager, pd, issue date, bucket, closed, fpd, fpd observable)."""
 
-    loan_id: npt.NDArray[np.int64]
+    as_of: date
+    source: Source
+    replayed: int
     manager: npt.NDArray[np.str_]
-    amount_kop: npt.NDArray[np.int64]
-    issue_month: npt.NDArray[np.str_]
     pd: npt.NDArray[np.float64]
-    days_past_due: npt.NDArray[np.int64]
+    issue_day: npt.NDArray[np.int64]
+    bucket: npt.NDArray[np.int64]
     closed: npt.NDArray[np.bool_]
     fpd: npt.NDArray[np.bool_]
-    days_on_book: npt.NDArray[np.int64]
     fpd_observable: npt.NDArray[np.bool_]
-
-    @property
-    def seasoned_pd(self) -> npt.NDArray[np.float64]:
-        """PD scaled by the share of its 12-month window the loan has lived through."""
-        share = np.clip((self.days_on_book - SEASONING_START_DAYS) / PD_HORIZON_DAYS, 0.0, 1.0)
-        return self.pd * share
+    n: npt.NDArray[np.int64]
+    amount_kop: npt.NDArray[np.int64]
 
     @property
     def problem(self) -> npt.NDArray[np.bool_]:
-        return (self.days_past_due > PROBLEM_DAYS) & ~self.closed
+        out: npt.NDArray[np.bool_] = (self.bucket == PROBLEM_BUCKET) & ~self.closed
+        return out
 
     @property
-    def bucket_index(self) -> npt.NDArray[np.int64]:
-        d = self.days_past_due
-        idx = np.select([d <= 0, d <= 30, d <= 60, d <= 90], [0, 1, 2, 3], default=4)
-        return np.where(self.closed, 0, idx).astype(np.int64)
+    def share_lived(self) -> npt.NDArray[np.float64]:
+        """Share of the 12-month PD window each cell's loans have lived through."""
+        days = self.as_of.toordinal() - self.issue_day
+        return np.clip((days - SEASONING_START_DAYS) / PD_HORIZON_DAYS, 0.0, 1.0)
+
+    @property
+    def seasoned_pd(self) -> npt.NDArray[np.float64]:
+        return self.pd * self.share_lived
+
+    @property
+    def issue_month(self) -> npt.NDArray[np.str_]:
+        return np.array([date.fromordinal(int(d)).strftime("%Y-%m") for d in self.issue_day], dtype=np.str_)
+
+    @property
+    def size(self) -> int:
+        return int(self.n.size)
 
 
-def loan_facts(session: Session, *, as_of: date, manager_id: str | None = None) -> LoanFacts:
-    paid = (
-        select(LoanPaymentRow.loan_id, func.sum(col(LoanPaymentRow.amount)).label("paid"))
-        .where(col(LoanPaymentRow.paid_on) <= as_of)
-        .group_by(col(LoanPaymentRow.loan_id))
-        .subquery()
-    )
-    amount = col(LoanInstalmentRow.principal) + col(LoanInstalmentRow.interest) + col(LoanInstalmentRow.fee)
-    cum = (
-        sql_select(  # type: ignore[call-overload]
-            LoanInstalmentRow.loan_id,
-            LoanInstalmentRow.due_date,
-            LoanInstalmentRow.number,
-            func.sum(amount)
-            .over(partition_by=col(LoanInstalmentRow.loan_id), order_by=col(LoanInstalmentRow.number))
-            .label("cum_due"),
-            amount.label("due"),
-        )
-        .where(LoanInstalmentRow.revision == 0)
-        .subquery()
-    )
-    oldest_unpaid = (
-        select(cum.c.loan_id, func.min(cum.c.due_date).label("first_unpaid"))
-        .select_from(cum.outerjoin(paid, paid.c.loan_id == cum.c.loan_id))
-        .where(cum.c.cum_due > func.coalesce(paid.c.paid, 0), cum.c.due_date < as_of)
-        .group_by(cum.c.loan_id)
-        .subquery()
-    )
-    first_due = select(cum.c.loan_id, cum.c.due.label("first_due")).where(cum.c.number == 1).subquery()
-    paid_by_deadline = (
-        select(LoanPaymentRow.loan_id, func.sum(col(LoanPaymentRow.amount)).label("paid_early"))
-        .join(LoanRow, col(LoanRow.id) == col(LoanPaymentRow.loan_id))
-        .where(col(LoanPaymentRow.paid_on) <= col(LoanRow.fpd_deadline), col(LoanPaymentRow.paid_on) <= as_of)
-        .group_by(col(LoanPaymentRow.loan_id))
-        .subquery()
-    )
-    fpd = and_(
-        col(LoanRow.fpd_deadline) <= as_of,
-        func.coalesce(paid_by_deadline.c.paid_early, 0) < first_due.c.first_due,
-    )
-    query = (
-        sql_select(  # type: ignore[call-overload]
-            LoanRow.id,
-            LoanRow.manager_id,
-            LoanRow.amount,
-            LoanRow.issue_date,
-            LoanRow.pd_at_issue,
-            oldest_unpaid.c.first_unpaid,
-            or_(and_(col(LoanRow.closed_on).is_not(None), col(LoanRow.closed_on) <= as_of)).label("closed"),
-            fpd.label("fpd"),
-            (col(LoanRow.fpd_deadline) <= as_of).label("fpd_observable"),
-        )
-        .outerjoin(oldest_unpaid, oldest_unpaid.c.loan_id == col(LoanRow.id))
-        .outerjoin(first_due, first_due.c.loan_id == col(LoanRow.id))
-        .outerjoin(paid_by_deadline, paid_by_deadline.c.loan_id == col(LoanRow.id))
-        .where(col(LoanRow.issue_date) <= as_of)
-        .order_by(col(LoanRow.id))
-    )
-    if manager_id is not None:
-        query = query.where(LoanRow.manager_id == manager_id)
-    rows = session.execute(query).all()
-    n = len(rows)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-    first_unpaid = [r[5] for r in rows]
-    ordinal = as_of.toordinal()
-    dpd = np.fromiter(
-        ((ordinal - _as_date(d).toordinal()) if d is not None else 0 for d in first_unpaid),
-        dtype=np.int64,
-        count=n,
-    )
-    return LoanFacts(
-        loan_id=ids,
-        manager=np.array([r[1] for r in rows], dtype=np.str_) if n else np.array([], dtype=np.str_),
-        amount_kop=np.fromiter((int(r[2].scaleb(2)) for r in rows), dtype=np.int64, count=n),
-        issue_month=np.array([_as_date(r[3]).strftime("%Y-%m") for r in rows], dtype=np.str_)
-        if n
-        else np.array([], dtype=np.str_),
-        pd=np.fromiter((float(r[4]) for r in rows), dtype=np.float64, count=n),
-        days_past_due=np.maximum(dpd, 0),
-        closed=np.fromiter((bool(r[6]) for r in rows), dtype=np.bool_, count=n),
-        fpd=np.fromiter((bool(r[7]) for r in rows), dtype=np.bool_, count=n),
-        days_on_book=np.fromiter(
-            (ordinal - _as_date(r[3]).toordinal() for r in rows), dtype=np.int64, count=n
-        ),
-        fpd_observable=np.fromiter((bool(r[8]) for r in rows), dtype=np.bool_, count=n),
-    )
+def _kop(value: Any) -> int:
+    return int(Decimal(value or 0).scaleb(2))
 
 
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _cells(as_of: date, source: Source, replayed: int, rows: list[tuple[Any, ...]]) -> Cells:
+    """Cells from rows of (manager, pd, issue date, bucket index, closed, fpd, observable, n, volume)."""
+    merged: Counter[tuple[Any, ...]] = Counter()
+    volume: Counter[tuple[Any, ...]] = Counter()
+    for m, pd, issued, b, closed, fpd, seen, n, amount in rows:
+        key = (str(m), float(pd), _as_date(issued).toordinal(), int(b), bool(closed), bool(fpd), bool(seen))
+        merged[key] += int(n)
+        volume[key] += _kop(amount)
+    keys = sorted(merged)
+    k = len(keys)
+
+    def column(i: int, dtype: Any) -> Any:
+        return np.array([key[i] for key in keys], dtype=dtype) if k else np.array([], dtype=dtype)
+
+    return Cells(
+        as_of=as_of,
+        source=source,
+        replayed=replayed,
+        manager=column(0, np.str_),
+        pd=column(1, np.float64),
+        issue_day=column(2, np.int64),
+        bucket=column(3, np.int64),
+        closed=column(4, np.bool_),
+        fpd=column(5, np.bool_),
+        fpd_observable=column(6, np.bool_),
+        n=np.array([merged[key] for key in keys], dtype=np.int64),
+        amount_kop=np.array([volume[key] for key in keys], dtype=np.int64),
+    )
+
+
+def _bucket_index(bucket: Any) -> Any:
+    return case(*[(bucket == b, i) for i, b in enumerate(BUCKETS)], else_=0)
+
+
+def _dpd_bucket(dpd: Any) -> Any:
+    """The bucket index of a days-past-due expression, from the rule's own bounds."""
+    whens = [(dpd <= upper, i) for i, upper in enumerate(BUCKET_UPPER_DPD) if upper is not None]
+    return case(*whens, else_=len(BUCKETS) - 1)
+
+
+def _stored(session: Session, as_of: date, manager_id: str | None) -> tuple[list[tuple[Any, ...]], list[LoanRow]]:
+    """Cells of the stored state (rolled forward in SQL where the close has not run yet), and
+    the loans with an event in that gap, which only a replay can bring to ``as_of``."""
+    day = as_of.toordinal()
+    stale = and_(col(LoanRow.status) != "closed", col(LoanRow.state_date) < as_of)
+    # An event before as_of changes the state (an instalment fell due and is unpaid, an
+    # early repayment ran): replay. An event ON as_of that is only an instalment falling due
+    # makes it due today, not overdue, so days past due, bucket, status and FPD at the end of
+    # as_of follow the law; early repayments executing that day and holiday boundaries are
+    # replayed. After a nightly close (state one day old) this leaves almost nothing to replay.
+    next_event = col(LoanRow.next_event_date)
+    special = or_(
+        exists().where(col(EarlyRepaymentRow.loan_id) == col(LoanRow.id), col(EarlyRepaymentRow.on) == as_of),
+        exists().where(col(PaymentHolidayRow.loan_id) == col(LoanRow.id)),
+    )
+    event = and_(next_event.is_not(None), or_(next_event < as_of, and_(next_event == as_of, special)))
+    since = col(LoanRow.overdue_since_day)
+    rolled_dpd = case((and_(since.is_not(None), since < day), day - since), else_=0)
+    bucket = case((stale, _dpd_bucket(rolled_dpd)), else_=_bucket_index(col(LoanRow.bucket)))
+    # roll_forward's law: a first instalment still unsettled at its deadline is a default
+    fpd = case(
+        (
+            stale,
+            or_(
+                col(LoanRow.first_payment_default),
+                and_(col(LoanRow.fpd_applies), col(LoanRow.first_settled_on).is_(None),
+                     col(LoanRow.fpd_deadline) <= as_of),
+            ),
+        ),
+        else_=col(LoanRow.first_payment_default),
+    )
+    closed = col(LoanRow.status) == "closed"
+    observable = col(LoanRow.fpd_deadline) <= as_of
+    keys = (col(LoanRow.manager_id), col(LoanRow.pd_at_issue), col(LoanRow.issue_date), bucket, closed, fpd,
+            observable)
+    query = (
+        select(*keys, func.count(), func.sum(col(LoanRow.amount)))  # type: ignore[call-overload]
+        .where(col(LoanRow.issue_date) <= as_of, ~and_(stale, event))
+        .group_by(*keys)
+    )
+    gap = select(LoanRow).where(col(LoanRow.issue_date) <= as_of, stale, event)
+    if manager_id is not None:
+        query = query.where(LoanRow.manager_id == manager_id)
+        gap = gap.where(LoanRow.manager_id == manager_id)
+    return [tuple(r) for r in session.exec(query).all()], list(session.exec(gap.order_by(col(LoanRow.id))).all())
+
+
+def _snapshot(session: Session, as_of: date, manager_id: str | None) -> list[tuple[Any, ...]]:
+    s = MonthEndRow
+    keys = (
+        col(s.manager_id),
+        col(s.pd_at_issue),
+        col(LoanRow.issue_date),
+        _bucket_index(col(s.bucket)),
+        col(s.status) == "closed",
+        col(s.first_payment_default),
+        col(s.fpd_observable),
+    )
+    query = (
+        select(*keys, func.count(), func.sum(col(LoanRow.amount)))  # type: ignore[call-overload]
+        .join(LoanRow, col(LoanRow.id) == col(s.loan_id))
+        .where(s.month_end == as_of)
+        .group_by(*keys)
+    )
+    if manager_id is not None:
+        query = query.where(s.manager_id == manager_id)
+    return [tuple(r) for r in session.exec(query).all()]
+
+
+def replayed_rows(session: Session, loans: list[LoanRow], as_of: date) -> list[tuple[Any, ...]]:
+    """Cell rows of loans replayed to the end of ``as_of`` (four queries per chunk)."""
+    out: list[tuple[Any, ...]] = []
+    for i in range(0, len(loans), REPLAY_CHUNK):
+        chunk = loans[i : i + REPLAY_CHUNK]
+        by_id = {loan.id: loan for loan in chunk}
+        for loan_id, (terms, schedule, history) in load(session, chunk).items():
+            loan = by_id[loan_id]
+            s = replay(terms, schedule, up_to(history, as_of), as_of=as_of)
+            out.append((
+                loan.manager_id, loan.pd_at_issue, loan.issue_date, BUCKETS.index(s.bucket),
+                s.status == "closed", s.first_payment_default, loan.fpd_deadline <= as_of, 1, loan.amount,
+            ))
+    return out
+
+
+def has_snapshot(session: Session, as_of: date) -> bool:
+    if not month_end(as_of):
+        return False
+    last = closed_through(session)
+    if last is None or last < as_of:
+        return False
+    return session.exec(select(MonthEndRow.loan_id).where(MonthEndRow.month_end == as_of).limit(1)).first() is not None
+
+
+def source_for(session: Session, as_of: date, business_date: date) -> Source:
+    if as_of >= business_date:
+        return "stored"
+    return "snapshot" if has_snapshot(session, as_of) else "replay"
+
+
+def loan_cells(session: Session, *, as_of: date, business_date: date, manager_id: str | None = None) -> Cells:
+    """The book's cells as of a date, from the cheapest source that answers it exactly."""
+    source = source_for(session, as_of, business_date)
+    if source == "stored":
+        rows, gap = _stored(session, as_of, manager_id)
+        return _cells(as_of, source, len(gap), rows + replayed_rows(session, gap, as_of))
+    if source == "snapshot":
+        return _cells(as_of, source, 0, _snapshot(session, as_of, manager_id))
+    query = select(LoanRow).where(col(LoanRow.issue_date) <= as_of)
+    if manager_id is not None:
+        query = query.where(LoanRow.manager_id == manager_id)
+    loans = list(session.exec(query.order_by(col(LoanRow.id))).all())
+    return _cells(as_of, source, len(loans), replayed_rows(session, loans, as_of))
 
 
 def issued_by_period(
