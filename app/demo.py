@@ -274,9 +274,19 @@ def _one_loan(
         paid_on = p.date + timedelta(days=int(rng.choice([0, 0, 0, 0, 1, 2, 5, 12])))
         if paid_on > today:
             break
-        session.add(LoanPaymentRow(loan_id=loan.id, amount=p.payment, paid_on=paid_on))
+        session.add(LoanPaymentRow(loan_id=loan.id, amount=rounded_up(p.payment), paid_on=paid_on))
         payments += 1
     return 1, payments
+
+
+def rounded_up(payment: Decimal) -> Decimal:
+    """What a borrower pays for an instalment: the amount rounded up to the next 100 roubles.
+
+    Interest accrues to the day, so a few days' delay makes the next instalment a little
+    larger than the schedule printed; people who pay a round sum above it stay current (the
+    surplus is held as an advance), as real payers do.
+    """
+    return ((payment * Decimal("1.005")) / 100).to_integral_value(rounding="ROUND_CEILING") * 100
 
 
 def _demo_key(session: Session, m: DemoManager, cache: dict[str, int]) -> int:

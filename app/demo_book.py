@@ -34,6 +34,7 @@ from app.applications.table import ApplicationRow
 from app.core.clock import utcnow
 from app.core.config import Settings
 from app.core.db import make_engine
+from app.demo import rounded_up
 from app.loans.table import LoanInstalmentRow, LoanPaymentRow, LoanRow
 from app.managers.table import ManagerPlanRow, ManagerRow
 from app.products import repository as products
@@ -184,7 +185,7 @@ def _loans_of(
             paid_on = inst.date + timedelta(days=int(rng.choice([0, 0, 0, 0, 0, -2, 1, 3, 9])))
             if paid_on > today or paid_on < issue:
                 break
-            receipts.append(Receipt(paid_on, inst.payment, ref=len(receipts) + 1))
+            receipts.append(Receipt(paid_on, rounded_up(inst.payment), ref=len(receipts) + 1))
         terms = Terms(amount=amount, annual_rate=rate, issue_date=issue, penalty_rate=Decimal(p["penalty_rate"]),
                       penalty_basis=p["penalty_basis"])
         plan = tuple(Instalment(i.number, i.date, i.principal, i.interest, i.fee) for i in schedule.payments)
