@@ -179,4 +179,8 @@ class Offer(BaseModel):
     annual_rate: RatePercent
     regular_payment: Money | None
     psk_percent: Psk | None
+    psk_limit_percent: str | None = Field(
+        None, description="The PSK limit in force for the programme's category (353-FZ art. 6 part 11); "
+        "null when no table covers the quarter"
+    )
     pdn: Ratio | None

@@ -24,7 +24,7 @@ from app.core.security import Principal
 from app.decisions.policy import load_policy
 from app.pricing import pdn as pdn_rules
 from app.pricing import repository as psk_tables
-from app.pricing.limits import LimitInForce, limit_for, quarter_of
+from app.pricing.limits import LimitInForce
 from app.pricing.products import pricing_of
 from schemas.applications import Application
 from schemas.contracts import Contract
@@ -49,18 +49,12 @@ def psk_limit_check(
     """The limit in force on ``on`` for the loan's category; 422 when the PSK exceeds it, or
     (policy ``refuse``) when no table covers the quarter or the category."""
     pricing = pricing_of(row.product_code)
-    quarter = quarter_of(on)
-    found = psk_tables.in_force(session, on)
-    last = schedule.payments[-1].date
-    limit = None
-    if found is not None:
-        limit = limit_for(
-            found[0], purpose=pricing.purpose, secured=pricing.secured, amount=row.amount,
-            term_days=(last - on).days,
-        )
+    quarter, limit, loaded = psk_tables.limit_on(
+        session, product_code=row.product_code, amount=row.amount, on=on, last_due=schedule.payments[-1].date
+    )
     if limit is None:
         if without_table == "refuse":
-            what = "no PSK limit table is loaded" if found is None else (
+            what = "no PSK limit table is loaded" if not loaded else (
                 f"the {quarter} PSK limit table has no category for {pricing.purpose} loans "
                 f"({'secured' if pricing.secured else 'unsecured'})"
             )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.pricing.limits import LimitTable, parse_table, quarter_of, table_json
+from app.pricing.limits import LimitInForce, LimitTable, limit_for, parse_table, quarter_of, table_json
+from app.pricing.products import pricing_of
 from app.pricing.table import PskLimitTableRow
 
 
@@ -45,3 +47,16 @@ def in_force(session: Session, on: date) -> tuple[LimitTable, int] | None:
 
 def quarters(session: Session) -> list[str]:
     return list(session.exec(select(PskLimitTableRow.quarter).distinct().order_by(PskLimitTableRow.quarter)).all())
+
+
+def limit_on(
+    session: Session, *, product_code: str, amount: Decimal, on: date, last_due: date
+) -> tuple[str, LimitInForce | None, bool]:
+    """(quarter, the limit for the loan's category, whether a table is loaded for the quarter)."""
+    pricing = pricing_of(product_code)
+    found = in_force(session, on)
+    if found is None:
+        return quarter_of(on), None, False
+    limit = limit_for(found[0], purpose=pricing.purpose, secured=pricing.secured, amount=amount,
+                      term_days=(last_due - on).days)
+    return quarter_of(on), limit, True

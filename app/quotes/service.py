@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app import loanmath
 from app.core.errors import Unprocessable
+from app.pricing import repository as psk_tables
 from app.products import repository as products
 from app.products import service as product_service
 from app.products.eligibility import Applicant, ineligibility_reasons
@@ -229,6 +230,16 @@ def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> l
             on=today,
             pdn=ratio,
         )
+        limit = None
+        if psk is not None:  # 353-FZ art. 6 part 11: no contract above the PSK limit
+            quarter, limit, _ = psk_tables.limit_on(
+                session, product_code=product.code, amount=amount, on=today, last_due=schedule.payments[-1].date
+            )
+            if limit is not None and schedule.psk_percent > limit.limit_percent:
+                reasons.append(
+                    f"psk_limit: the PSK of {schedule.psk_percent} % is above the limit of {limit.limit_percent} % "
+                    f"for category {limit.category} in {quarter}"
+                )
         out.append(
             Offer(
                 product_code=product.code,
@@ -240,6 +251,7 @@ def offers(*, session: Session, req: OfferRequest, role: Role, today: date) -> l
                 annual_rate=rate,
                 regular_payment=payment,
                 psk_percent=psk,
+                psk_limit_percent=None if limit is None else format(limit.limit_percent, "f"),
                 # A PDN above the contract's ceiling (100, i.e. 10 000 %) cannot be shown;
                 # the reasons already say the payment is unaffordable.
                 pdn=ratio if ratio is None or ratio <= _MAX_SHOWN_PDN else None,

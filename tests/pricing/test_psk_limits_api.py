@@ -102,3 +102,19 @@ def test_a_contract_within_the_limit_records_the_limit(
         "title": "Нецелевые потребительские кредиты без обеспечения (тестовая категория)",
         "average_percent": "60", "limit_percent": "80.000"}
     assert Decimal(contract["psk_percent"]) <= Decimal("80.000") and contract["status"] == "contract_issued"
+
+
+def test_offers_mark_a_programme_whose_psk_is_above_the_limit(
+    client: TestClient, branch_a, load_table: LoadTable
+) -> None:
+    body = {"borrower": {"birth_date": "1985-04-12", "monthly_income": "150000", "monthly_debt_payments": "10000"},
+            "wish": {"amount": "300000", "term_months": 24, "purpose": "consumer"}, "channel": "branch"}
+    before = {o["product_code"]: o for o in client.post("/v1/offers", headers=branch_a, json=body).json()}
+    assert all(o["psk_limit_percent"] is None for o in before.values())  # no table for the quarter yet
+    load_table(fixture_quarter("15"))  # limit 20.000 % for non-targeted unsecured loans
+    after = {o["product_code"]: o for o in client.post("/v1/offers", headers=branch_a, json=body).json()}
+    consumer = after["consumer"]
+    assert consumer["psk_limit_percent"] == "20.000" and Decimal(consumer["psk_percent"]) > 20
+    assert not consumer["eligible"]
+    assert any(r.startswith("psk_limit: the PSK of") and "category 9.1" in r for r in consumer["reasons"])
+    assert consumer["reasons"] == [*before["consumer"]["reasons"], consumer["reasons"][-1]]
