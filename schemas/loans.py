@@ -193,7 +193,7 @@ class HolidayIn(BaseModel):
                               json_schema_extra={"examples": [{"from": "2027-02-01", "months": 3}]})
 
     start: dt.date = Field(alias="from", description="First day of the holiday")
-    months: int = Field(ge=1, le=6, description="Up to 6 months (353-FZ art. 6.1-1)")
+    months: int = Field(ge=1, le=6, description="Up to 6 months (353-FZ art. 6.1-2)")
 
 
 class BusinessDate(BaseModel):

@@ -114,7 +114,7 @@ def early_repayment(
 @router.post(
     "/loans/{loan_id}/payment-holidays",
     status_code=201,
-    summary="Credit holidays on the borrower's demand (353-FZ art. 6.1-1)",
+    summary="Credit holidays on the borrower's demand (353-FZ art. 6.1-2)",
     responses=_WRITE,
 )
 def payment_holiday(

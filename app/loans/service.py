@@ -37,7 +37,7 @@ from schemas.loans import (
     Payoff,
 )
 
-#: 353-FZ art. 6.1-1 part 1: credit holidays of up to six months
+#: 353-FZ art. 6.1-2: credit holidays of up to six months
 MAX_HOLIDAY_MONTHS = 6
 #: the government's ceiling for a consumer loan's holidays when the product names none
 DEFAULT_HOLIDAY_LIMIT = Decimal(450_000)
@@ -342,7 +342,7 @@ def apply_early_repayment(
 
 
 def grant_holiday(*, session: Session, loan_id: int, body: HolidayIn, ctx: Context) -> Loan:
-    """Credit holidays on the borrower's demand (353-FZ art. 6.1-1)."""
+    """Credit holidays on the borrower's demand (353-FZ art. 6.1-2)."""
     loan = get_row(session, loan_id, ctx.principal, lock=True)
     if body.start < ctx.today:
         raise Unprocessable(
@@ -356,7 +356,7 @@ def grant_holiday(*, session: Session, loan_id: int, body: HolidayIn, ctx: Conte
     if loan.amount > limit:
         raise Conflict(
             f"The loan's amount {loan.amount} is above the {limit} limit for credit holidays on this product "
-            "(353-FZ art. 6.1-1 part 2; Government decree)."
+            "(353-FZ art. 6.1-2; Government decree)."
         )
     assert loan.id is not None
     granted = repository.holidays_of(session, loan.id)

@@ -27,100 +27,33 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 from app.loanmath import DayCount, EarlyRepaymentMode, LoanMathError, Method, annuity_payment
 from app.loanmath.calendar import add_months, days_30e_360
-from app.loanmath.psk import psk
 from app.loanmath.schedule import amortize, schedule_factors
-from app.servicing import accrual
-from app.servicing.delinquency import FPD_DAYS, PROBLEM_DPD, dpd_bucket
+from app.servicing import accrual, reporting
 from app.servicing.model import (
     PENALTY_CAP,
-    SPLIT_PARTS,
     EarlyRepaymentOutcome,
     EarlyRepaymentRequest,
     History,
     Holiday,
     Instalment,
-    InstalmentState,
-    InstalmentStatus,
-    Ledger,
     LoanState,
-    LoanStatus,
     PenaltyBasis,
-    ReceiptSplit,
     Revision,
     Terms,
 )
-
-_CENT = Decimal("0.01")
-
-
-def _kop(value: Decimal | int, name: str, *, positive: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise LoanMathError(f"{name} must be a Decimal (got {type(value).__name__})")
-    dec = Decimal(value)
-    if not dec.is_finite() or dec < 0 or (positive and dec == 0):
-        raise LoanMathError(f"{name} must be {'> 0' if positive else '>= 0'} (got {dec})")
-    scaled = dec.scaleb(2)
-    if scaled != scaled.to_integral_value():
-        raise LoanMathError(f"{name} must be a whole number of kopecks (got {dec})")
-    return int(scaled)
+from app.servicing.rows import CENT, Row, Split, as_day, to_dec, to_kop
 
 
-def _dec(kop: int) -> Decimal:
-    # an integer scaled by 10**-2 is exact with exponent -2 (kopecks stay far below 28 digits)
-    return Decimal(kop).scaleb(-2)
-
-
-def _day(value: object, name: str) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise LoanMathError(f"{name} must be a datetime.date")
-    return value
-
-
-@dataclass(slots=True, eq=False)  # rows are compared by identity
-class _Row:
-    number: int
-    due: date
-    principal: int
-    fee: int
-    planned_interest: int
-    interest: int = 0  # fixed when the row falls due
-    deferred_interest: int = 0  # interest of holiday months carried to this row
-    processed: bool = False
-    paid_p: int = 0
-    paid_i: int = 0
-    paid_f: int = 0
-    settled_on: date | None = None
-    deferred: bool = False
-    whole_period: bool = True  # on 30/360: the row's period is a whole month
-    holiday: int | None = None  # the holiday (its index) that deferred this row
-
-    @property
-    def settled(self) -> bool:
-        return (
-            self.processed and self.paid_p == self.principal and self.paid_i == self.interest
-            and self.paid_f == self.fee
-        )
-
-
-@dataclass(slots=True)
-class _Split:
-    ref: int
-    paid_on: date
-    amount: int
-    parts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SPLIT_PARTS, 0))
-
-
-class _Replay:
+class Replay:
     """The loan being replayed; every amount is integer kopecks, accruals in exact units."""
 
     def __init__(self, terms: Terms, schedule: Sequence[Instalment]) -> None:
-        self.amount = _kop(terms.amount, "amount", positive=True)
+        self.amount = to_kop(terms.amount, "amount", positive=True)
         self.rate = accrual.rate_bp(Decimal(terms.annual_rate))
         try:
             self.day_count = DayCount(terms.day_count)
@@ -137,11 +70,11 @@ class _Replay:
                 f"{self.penalty_basis.value} penalty: {cap} % {per}"
             )
         self.annual_rate = Decimal(terms.annual_rate)
-        self.issue = _day(terms.issue_date, "issue_date")
+        self.issue = as_day(terms.issue_date, "issue_date")
         self.rows = self._contract_rows(schedule)
         self.cursor = 0  # rows[:cursor] are due (processed); see _next_row
         self.first_due = self.rows[0].due
-        self.first_row: _Row | None = self.rows[0]  # None once a holiday deferred it
+        self.first_row: Row | None = self.rows[0]  # None once a holiday deferred it
         self.principal = self.amount
         self.t = self.issue
         self.period_start = self.issue
@@ -151,30 +84,31 @@ class _Replay:
         self.penalty_paid = 0
         self.post_maturity_paid = 0  # interest paid after maturity (on no row)
         self.pool: deque[list[int]] = deque()  # advance cash: [split index, kopecks left], oldest first
-        self.splits: list[_Split] = []
+        self.splits: list[Split] = []
         self.revisions: list[Revision] = []
         self.outcomes: list[EarlyRepaymentOutcome] = []
         self.closed_on: date | None = None
         self.holiday_ends: dict[date, list[int]] = {}  # holiday end -> the holidays (indices) ending then
         self.holidays_seen = 0
-        self.revisions.append(self._revision(0, self.issue, "contract", psk_percent=None))
+        self.revisions.append(reporting.revision(self, 0, self.issue, "contract", psk_percent=None))
 
     # -- setup ----------------------------------------------------------------------------
 
-    def _contract_rows(self, schedule: Sequence[Instalment]) -> list[_Row]:
+    def _contract_rows(self, schedule: Sequence[Instalment]) -> list[Row]:
         if not schedule:
             raise LoanMathError("the schedule has no instalments")
-        rows: list[_Row] = []
+        rows: list[Row] = []
         prev = self.issue
         for k, inst in enumerate(schedule, start=1):
             if inst.number != k:
                 raise LoanMathError(f"instalments must be numbered 1..n in order (got {inst.number} at {k})")
-            due = _day(inst.due_date, "due_date")
+            due = as_day(inst.due_date, "due_date")
             if due <= prev:
                 raise LoanMathError(f"instalment {k} is due {due}, not after {prev}")
             prev = due
             rows.append(
-                _Row(k, due, _kop(inst.principal, "principal"), _kop(inst.fee, "fee"), _kop(inst.interest, "interest"))
+                Row(k, due, to_kop(inst.principal, "principal"), to_kop(inst.fee, "fee"),
+                    to_kop(inst.interest, "interest"))
             )
         if sum(r.principal for r in rows) != self.amount:
             raise LoanMathError("the instalments' principal must sum to the loan amount")
@@ -182,7 +116,7 @@ class _Replay:
 
     # -- accrual ----------------------------------------------------------------------------
 
-    def _due_rows(self) -> list[_Row]:
+    def _due_rows(self) -> list[Row]:
         """Rows already due (they form a prefix of ``rows``: rows fall due in date order)."""
         self._next_row()
         return self.rows[: self.cursor]
@@ -221,7 +155,7 @@ class _Replay:
             return self.principal - overdue_principal
         return self.principal
 
-    def _next_row(self) -> _Row | None:
+    def _next_row(self) -> Row | None:
         """The first row not yet due. Rows due always form a prefix of ``rows`` (a holiday or a
         recomputation replaces only rows not yet due), so a cursor finds it."""
         rows = self.rows
@@ -342,7 +276,7 @@ class _Replay:
         fees = sum(r.fee - r.paid_f for r in self.rows if r.processed)
         overdue_p, overdue_i = self._overdue_base()
         payoff = self.principal + due_interest + overdue_i + self._penalty_outstanding() + fees
-        requested = None if req.amount is None else _kop(req.amount, "early repayment amount", positive=True)
+        requested = None if req.amount is None else to_kop(req.amount, "early repayment amount", positive=True)
         budget = cash if requested is None else min(requested, cash)
         full = budget >= payoff
         note = (
@@ -353,7 +287,7 @@ class _Replay:
         )
         if note is not None:
             self.outcomes.append(
-                EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, False, _dec(0), _dec(0),
+                EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, False, to_dec(0), to_dec(0),
                                       self.closed_on is not None, None, note)
             )
             return
@@ -382,10 +316,11 @@ class _Replay:
         if self.principal:
             revision = len(self.revisions)
             self._recompute(day, req.mode)
-            self.revisions.append(self._revision(revision, day, "early_repayment", psk_percent=self._psk_from(day)))
+            psk_now = reporting.psk_from(self, day)
+            self.revisions.append(reporting.revision(self, revision, day, "early_repayment", psk_percent=psk_now))
         self._maybe_close(day)
         self.outcomes.append(
-            EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, True, _dec(interest), _dec(principal),
+            EarlyRepaymentOutcome(req.ref, day, req.amount, req.mode, True, to_dec(interest), to_dec(principal),
                                   self.closed_on is not None, revision)
         )
 
@@ -399,18 +334,18 @@ class _Replay:
         while grace < len(rest) - 1 and not rest[grace].principal:
             grace += 1
         repaying = len(rest) - grace
-        balance = _dec(self.principal)
+        balance = to_dec(self.principal)
         body = rest[:-1]
         instalment: Decimal | None = None
         step: Decimal | None = None
         if self.method is Method.ANNUITY:
             kept = max((r.principal + r.planned_interest for r in body if r.principal), default=None)
             instalment = (
-                _dec(kept) if keep and kept is not None else annuity_payment(balance, self.annual_rate, repaying)
+                to_dec(kept) if keep and kept is not None else annuity_payment(balance, self.annual_rate, repaying)
             )
         else:
             kept = max((r.principal for r in body if r.principal), default=None)
-            step = _dec(kept) if keep and kept is not None else (balance / repaying).quantize(_CENT)
+            step = to_dec(kept) if keep and kept is not None else (balance / repaying).quantize(CENT)
         dates = [r.due for r in rest]
         new = amortize(
             balance=balance,
@@ -425,11 +360,11 @@ class _Replay:
             stop_when_paid=keep,
         )
         kept_rows = [r for r in self.rows if r.processed]
-        fresh: list[_Row] = []
+        fresh: list[Row] = []
         for j, p in enumerate(new):
             old = rest[j]
             fresh.append(
-                _Row(p.number, p.date, _kop(p.principal, "principal"), old.fee, _kop(p.interest, "interest"),
+                Row(p.number, p.date, to_kop(p.principal, "principal"), old.fee, to_kop(p.interest, "interest"),
                      deferred_interest=old.deferred_interest, deferred=old.deferred,
                      whole_period=j > 0 and old.whole_period, holiday=old.holiday)
             )
@@ -467,7 +402,7 @@ class _Replay:
             self.first_row = None
         moved = []
         for k, r in enumerate(inside, start=1):
-            moved.append(_Row(0, add_months(last, skip + k), r.principal, r.fee, r.planned_interest, deferred=True,
+            moved.append(Row(0, add_months(last, skip + k), r.principal, r.fee, r.planned_interest, deferred=True,
                               holiday=hid))
         moved[0].whole_period = bool(after) and skip == 0
         if after:
@@ -476,7 +411,7 @@ class _Replay:
         for n, r in enumerate(self.rows, start=1):
             r.number = n
         self.holiday_ends.setdefault(end, []).append(hid)
-        self.revisions.append(self._revision(len(self.revisions), start, "holiday", psk_percent=None))
+        self.revisions.append(reporting.revision(self, len(self.revisions), start, "holiday", psk_percent=None))
 
     def _end_holiday(self, day: date) -> None:
         """The interest of the holiday months goes with the deferred rows, after the term."""
@@ -490,48 +425,6 @@ class _Replay:
             target.deferred_interest += interest
             rest[0].whole_period = False
 
-    # -- reports -----------------------------------------------------------------------------
-
-    def _revision(self, number: int, on: date, reason: str, *, psk_percent: Decimal | None) -> Revision:
-        rows = tuple(self._row_state(r, on) for r in self.rows if not r.processed)
-        return Revision(number, on, reason, _dec(self.principal), rows, psk_percent)  # type: ignore[arg-type]
-
-    def _psk_from(self, day: date) -> Decimal | None:
-        flows = [(day, -_dec(self.principal))]
-        flows += [(r.due, _dec(r.principal + r.planned_interest + r.fee + r.deferred_interest))
-                  for r in self.rows if not r.processed]
-        if len(flows) < 2:
-            return None
-        try:
-            return psk(day, flows)
-        except LoanMathError:
-            return None
-
-    def _projected_interest(self, r: _Row) -> int:
-        """Interest a row not yet due will carry if nothing changes before its date."""
-        if self._next_row() is not r:
-            return r.planned_interest + r.deferred_interest
-        units = self.accrued + self._interest_base() * self.rate * self._weight(self.t, r.due)
-        return accrual.to_kopecks(units) + self.carried + r.deferred_interest
-
-    def _row_state(self, r: _Row, as_of: date) -> InstalmentState:
-        interest = r.interest if r.processed else self._projected_interest(r)
-        status: InstalmentStatus
-        if r.settled:
-            status = "paid"
-        elif r.processed and r.due < as_of:
-            status = "overdue"
-        elif r.processed:
-            status = "due"
-        elif r.paid_p or r.paid_i or r.paid_f:
-            status = "partly_paid"
-        else:
-            status = "future"
-        return InstalmentState(
-            r.number, r.due, _dec(r.principal), _dec(interest), _dec(r.fee), _dec(r.principal + interest + r.fee),
-            _dec(r.paid_p), _dec(r.paid_i), _dec(r.paid_f), _dec(r.paid_p + r.paid_i + r.paid_f), status,
-            r.settled_on, r.deferred,
-        )
 
 
 def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as_of: date) -> LoanState:
@@ -542,16 +435,16 @@ def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as
     of that date run. Receipts and applications dated after ``as_of`` are not applied
     (applications are reported as pending).
     """
-    as_of = _day(as_of, "as_of")
-    loan = _Replay(terms, schedule)
+    as_of = as_day(as_of, "as_of")
+    loan = Replay(terms, schedule)
     if as_of < loan.issue:
         raise LoanMathError(f"as_of {as_of} precedes the issue date {loan.issue}")
-    receipts = sorted(history.receipts, key=lambda r: (_day(r.paid_on, "paid_on"), r.ref))
+    receipts = sorted(history.receipts, key=lambda r: (as_day(r.paid_on, "paid_on"), r.ref))
     for rec in receipts:
         if rec.paid_on < loan.issue:
             raise LoanMathError(f"a receipt dated {rec.paid_on} precedes the issue date {loan.issue}")
-    requests = sorted(history.early_repayments, key=lambda e: (_day(e.on, "early repayment date"), e.ref))
-    holidays = sorted(history.holidays, key=lambda h: (_day(h.start, "holiday start"), h.ref))
+    requests = sorted(history.early_repayments, key=lambda e: (as_day(e.on, "early repayment date"), e.ref))
+    holidays = sorted(history.holidays, key=lambda h: (as_day(h.start, "holiday start"), h.ref))
     prev_end: date | None = None
     for h in holidays:
         if h.start < loan.issue:
@@ -587,8 +480,8 @@ def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as
             loan._end_holiday(day)
             loan._fall_due(day)
         while ri < len(receipts) and receipts[ri].paid_on == day:
-            amount = _kop(receipts[ri].amount, "receipt amount", positive=True)
-            loan.splits.append(_Split(receipts[ri].ref, day, amount))
+            amount = to_kop(receipts[ri].amount, "receipt amount", positive=True)
+            loan.splits.append(Split(receipts[ri].ref, day, amount))
             loan.pool.append([len(loan.splits) - 1, amount])
             ri += 1
         if loan.closed_on is None:
@@ -600,109 +493,7 @@ def replay(terms: Terms, schedule: Sequence[Instalment], history: History, *, as
     loan._accrue(as_of)
     for req in requests[ei:]:
         loan.outcomes.append(
-            EarlyRepaymentOutcome(req.ref, req.on, req.amount, req.mode, False, _dec(0), _dec(0), False, None)
+            EarlyRepaymentOutcome(req.ref, req.on, req.amount, req.mode, False, to_dec(0), to_dec(0), False, None)
         )
     pending = [req.on for req in requests[ei:]] + [h.start for h in holidays[hi:]]
-    return _report(loan, as_of, holidays, pending)
-
-
-def _ledger(loan: _Replay, as_of: date, pending: Sequence[date]) -> Ledger:
-    today = [r for r in loan.rows if r.processed and r.due == as_of and not r.settled]
-    unpaid = [r for r in loan.rows if r.processed and not r.settled]
-    future = next((r for r in loan.rows if not r.processed), None)
-    events: list[date] = []  # a closed loan has no more events
-    if loan.closed_on is None:
-        events += list(pending) + list(loan.holiday_ends)
-        if future is not None:
-            events.append(future.due)
-    over_p, over_i = loan._overdue_base()
-    upcoming_amount = None
-    if future is not None and loan.closed_on is None:
-        upcoming_amount = future.principal + loan._projected_interest(future) + future.fee
-    first = loan.first_row
-    return Ledger(
-        period_start=loan.period_start,
-        accrual_units=loan.accrued if loan.closed_on is None else 0,
-        carried_interest=loan.carried if loan.closed_on is None else 0,
-        interest_base=loan._interest_base(over_p) if loan.closed_on is None else 0,
-        penalty_units=loan.penalty_units,
-        penalty_base=over_p + over_i if loan.closed_on is None else 0,
-        due_today_principal=sum(r.principal - r.paid_p for r in today),
-        due_today_interest=sum(r.interest - r.paid_i for r in today),
-        due_today_fee=sum(r.fee - r.paid_f for r in today),
-        oldest_unpaid_due=unpaid[0].due if unpaid else None,
-        fpd_applies=first is not None,
-        first_settled_on=first.settled_on if first is not None else None,
-        upcoming_due_date=future.due if future is not None and loan.closed_on is None else None,
-        upcoming_due_amount=upcoming_amount,
-        next_event_date=min((d for d in events if d > as_of), default=None),
-    )
-
-
-def _report(loan: _Replay, as_of: date, holidays: Sequence[Holiday], pending: Sequence[date] = ()) -> LoanState:
-    rows = loan.rows
-    late = [r for r in rows if r.processed and r.due < as_of and not r.settled]
-    over_p = sum(r.principal - r.paid_p for r in late)
-    over_i = sum(r.interest - r.paid_i for r in late)
-    over_f = sum(r.fee - r.paid_f for r in late)
-    dpd = (as_of - late[0].due).days if late else 0
-    first = loan.first_row
-    fpd_day = loan.first_due + timedelta(days=FPD_DAYS)
-    # a first instalment deferred by a holiday before it fell due cannot be defaulted on
-    fpd = first is not None and as_of >= fpd_day and (first.settled_on is None or first.settled_on > fpd_day)
-    upcoming = next((r for r in rows if r.due >= as_of and not r.settled), None)
-    status: LoanStatus = "closed" if loan.closed_on is not None else ("problem" if dpd > PROBLEM_DPD else "active")
-    states = tuple(loan._row_state(r, as_of) for r in rows)
-    next_amount = None
-    if upcoming is not None and loan.closed_on is None:
-        s = loan._row_state(upcoming, as_of)
-        next_amount = s.payment - s.paid
-    splits = tuple(
-        ReceiptSplit(
-            ref=s.ref, paid_on=s.paid_on, amount=_dec(s.amount), advance=_dec(s.amount - sum(s.parts.values())),
-            **{p: _dec(s.parts[p]) for p in SPLIT_PARTS},
-        )
-        for s in loan.splits
-    )
-    advance = sum(e[1] for e in loan.pool)
-    paid_p = loan.amount - loan.principal  # early principal is on no row
-    paid_i = sum(r.paid_i for r in rows) + sum(s.parts["early_interest"] for s in loan.splits)
-    paid_i += loan.post_maturity_paid
-    paid_f = sum(r.paid_f for r in rows)
-    received = sum(s.amount for s in loan.splits)
-    penalty_acc = accrual.to_kopecks(loan.penalty_units)
-    accrued_now = accrual.to_kopecks(loan.accrued) + loan.carried if loan.closed_on is None else 0
-    return LoanState(
-        as_of=as_of,
-        status=status,
-        closed_on=loan.closed_on,
-        principal_outstanding=_dec(loan.principal),
-        overdue_principal=_dec(over_p),
-        overdue_interest=_dec(over_i),
-        overdue_fee=_dec(over_f),
-        overdue_total=_dec(over_p + over_i + over_f),
-        accrued_interest=_dec(accrued_now),
-        penalty_accrued=_dec(penalty_acc),
-        penalty_paid=_dec(loan.penalty_paid),
-        penalty_outstanding=_dec(penalty_acc - loan.penalty_paid),
-        advance=_dec(advance),
-        received_total=_dec(received),
-        paid_principal=_dec(paid_p),
-        paid_interest=_dec(paid_i),
-        paid_fee=_dec(paid_f),
-        paid_penalty=_dec(loan.penalty_paid),
-        days_past_due=dpd,
-        bucket=dpd_bucket(dpd),
-        oldest_unpaid_due=late[0].due if late else None,
-        first_payment_default=fpd,
-        first_due_date=loan.first_due,
-        next_due_date=None if upcoming is None or loan.closed_on is not None else upcoming.due,
-        next_due_amount=next_amount,
-        instalments=states,
-        receipts=splits,
-        revisions=tuple(loan.revisions),
-        early_repayments=tuple(loan.outcomes),
-        holidays=tuple(holidays),
-        ledger=_ledger(loan, as_of, pending),
-        deferred_interest=_dec(loan._deferred_total() if loan.closed_on is None else 0),
-    )
+    return reporting.state(loan, as_of, holidays, pending)

@@ -1,6 +1,6 @@
 """The borrower's rights in servicing, through the API: the cooling-off period (353-FZ art. 7
 part 9.3), early repayment on application with its notice rules (art. 11), credit holidays
-(art. 6.1-1), the payoff to the day."""
+(art. 6.1-2), the payoff to the day."""
 
 from __future__ import annotations
 
