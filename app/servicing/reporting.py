@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from app.loanmath import LoanMathError
 from app.loanmath.psk import psk
@@ -13,6 +14,7 @@ from app.servicing import accrual
 from app.servicing.delinquency import FPD_DAYS, PROBLEM_DPD, dpd_bucket
 from app.servicing.model import (
     SPLIT_PARTS,
+    EarlyRepaymentOutcome,
     Holiday,
     InstalmentState,
     InstalmentStatus,
@@ -22,17 +24,45 @@ from app.servicing.model import (
     ReceiptSplit,
     Revision,
 )
-from app.servicing.rows import Row, to_dec
-
-if TYPE_CHECKING:
-    from app.servicing.engine import Replay
+from app.servicing.rows import Row, Split, to_dec
 
 
-def revision(loan: Replay, number: int, on: date, reason: str, *, psk_percent: Decimal | None) -> Revision:
+class ReplayedLoan(Protocol):
+    """What a report reads of the loan being replayed (``app.servicing.engine``), so this
+    module needs nothing from the engine itself."""
+
+    amount: int
+    rate: int
+    rows: list[Row]
+    first_due: date
+    first_row: Row | None
+    principal: int
+    t: date
+    period_start: date
+    accrued: int
+    carried: int
+    penalty_units: int
+    penalty_paid: int
+    post_maturity_paid: int
+    pool: deque[list[int]]
+    splits: list[Split]
+    revisions: list[Revision]
+    outcomes: list[EarlyRepaymentOutcome]
+    closed_on: date | None
+    holiday_ends: dict[date, list[int]]
+
+    def _overdue_base(self) -> tuple[int, int]: ...
+    def _interest_base(self, overdue_principal: int | None = None) -> int: ...
+    def _next_row(self) -> Row | None: ...
+    def _weight(self, start: date, end: date) -> int: ...
+    def _deferred_total(self) -> int: ...
+
+
+def revision(loan: ReplayedLoan, number: int, on: date, reason: str, *, psk_percent: Decimal | None) -> Revision:
     rows = tuple(row_state(loan, r, on) for r in loan.rows if not r.processed)
     return Revision(number, on, reason, to_dec(loan.principal), rows, psk_percent)  # type: ignore[arg-type]
 
-def psk_from(loan: Replay, day: date) -> Decimal | None:
+def psk_from(loan: ReplayedLoan, day: date) -> Decimal | None:
     flows = [(day, -to_dec(loan.principal))]
     flows += [(r.due, to_dec(r.principal + r.planned_interest + r.fee + r.deferred_interest))
               for r in loan.rows if not r.processed]
@@ -43,14 +73,14 @@ def psk_from(loan: Replay, day: date) -> Decimal | None:
     except LoanMathError:
         return None
 
-def projected_interest(loan: Replay, r: Row) -> int:
+def projected_interest(loan: ReplayedLoan, r: Row) -> int:
     """Interest a row not yet due will carry if nothing changes before its date."""
     if loan._next_row() is not r:
         return r.planned_interest + r.deferred_interest
     units = loan.accrued + loan._interest_base() * loan.rate * loan._weight(loan.t, r.due)
     return accrual.to_kopecks(units) + loan.carried + r.deferred_interest
 
-def row_state(loan: Replay, r: Row, as_of: date) -> InstalmentState:
+def row_state(loan: ReplayedLoan, r: Row, as_of: date) -> InstalmentState:
     interest = r.interest if r.processed else projected_interest(loan, r)
     status: InstalmentStatus
     if r.settled:
@@ -72,7 +102,7 @@ def row_state(loan: Replay, r: Row, as_of: date) -> InstalmentState:
 
 
 
-def ledger(loan: Replay, as_of: date, pending: Sequence[date]) -> Ledger:
+def ledger(loan: ReplayedLoan, as_of: date, pending: Sequence[date]) -> Ledger:
     today = [r for r in loan.rows if r.processed and r.due == as_of and not r.settled]
     unpaid = [r for r in loan.rows if r.processed and not r.settled]
     future = next((r for r in loan.rows if not r.processed), None)
@@ -105,7 +135,7 @@ def ledger(loan: Replay, as_of: date, pending: Sequence[date]) -> Ledger:
     )
 
 
-def state(loan: Replay, as_of: date, holidays: Sequence[Holiday], pending: Sequence[date] = ()) -> LoanState:
+def state(loan: ReplayedLoan, as_of: date, holidays: Sequence[Holiday], pending: Sequence[date] = ()) -> LoanState:
     rows = loan.rows
     late = [r for r in rows if r.processed and r.due < as_of and not r.settled]
     over_p = sum(r.principal - r.paid_p for r in late)
