@@ -28,6 +28,7 @@ from app.core.config import Settings
 from app.core.db import transaction
 from app.main import create_app
 from schemas.identity import Role
+from tests.factories import Clock
 
 # Hypothesis profiles: registered and loaded HERE only, once for the whole run (a package
 # conftest that loads a profile changes the settings of every test collected after it).
@@ -188,3 +189,14 @@ def _cooling_off_has_passed(request: pytest.FixtureRequest, monkeypatch: pytest.
         from app.loans import service
 
         monkeypatch.setattr(service, "utcnow", lambda: utcnow() + timedelta(hours=49))
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Clock:
+    """The business date of the test's app, today until the test moves it."""
+    from app.core.clock import today
+
+    c = Clock(today())
+    app.state.clock = c
+    return c
+

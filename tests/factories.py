@@ -66,3 +66,14 @@ def to_loan(client: TestClient, filer: dict[str, str], risk: dict[str, str], bod
 
 def days_after(d: str, n: int) -> str:
     return str(date.fromisoformat(d) + timedelta(days=n))
+
+
+class Clock:
+    """The service's business date, moved by a test (``app.state.clock``)."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+
+    def __call__(self) -> date:
+        return self.day
+

@@ -4,6 +4,8 @@ state on the loan row in its own transaction (``app.loans.stored_state``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,7 +27,7 @@ from app.loans import cooling_off, early_repayment_notice, repository, stored_st
 from app.loans.history import load, state_of, up_to
 from app.loans.table import EarlyRepaymentRow, LoanInstalmentRow, LoanPaymentRow, LoanRow, PaymentHolidayRow
 from app.products.table import ProductRow
-from app.servicing import FPD_DAYS, LoanState, payoff, replay
+from app.servicing import FPD_DAYS, LoanState, payoff, payoff_of, replay
 from schemas.loans import (
     EarlyRepaymentIn,
     EarlyRepaymentOut,
@@ -82,12 +84,12 @@ def _redated(row: ApplicationRow, contract: dict[str, Any], issue: date) -> dict
     }
 
 
-def _engine_accepts(session: Session, loan: LoanRow, as_of: date, pointer: str) -> None:
-    """Replay the history just written; what the engine cannot book is the caller's 422."""
-    assert loan.id is not None
-    terms, schedule, history = load(session, [loan])[loan.id]
+@contextmanager
+def _refused_at(pointer: str) -> Iterator[None]:
+    """What the engine cannot book in the history just written is the caller's 422 at ``pointer``
+    (the session dependency then rolls the write back)."""
     try:
-        replay(terms, schedule, history, as_of=as_of)
+        yield
     except LoanMathError as exc:
         raise Unprocessable(str(exc), errors=[{"pointer": pointer, "detail": str(exc)}]) from exc
 
@@ -247,7 +249,7 @@ def pay(*, session: Session, loan_id: int, amount: Decimal, paid_on: date, ctx: 
     before = replay(terms, schedule, up_to(history, paid_on), as_of=paid_on)
     if before.status == LoanStatus.CLOSED.value:
         raise Conflict(f"Loan {loan_id} is closed.")
-    owed = views.payoff(payoff(terms, schedule, up_to(history, paid_on), on=paid_on))
+    owed = views.payoff(payoff_of(before))
     if amount > owed.to_pay:
         raise Unprocessable(
             f"The payment of {amount} exceeds the {owed.to_pay} that closes the loan on {paid_on} "
@@ -321,8 +323,9 @@ def apply_early_repayment(
     )
     session.add(request)
     session.flush()
-    _engine_accepts(session, loan, max(body.on, ctx.today), "#/on")
-    state = stored_state.refresh(session, loan, business_date=ctx.today)
+    with _refused_at("#/on"):  # the application runs on its date: replay to it, once
+        state = stored_state.refresh(session, loan, business_date=ctx.today)
+        on_date = state_of(session, loan, as_of=body.on) if body.on > ctx.today else state
     audit.record(
         session,
         actor=ctx.principal.actor,
@@ -333,7 +336,6 @@ def apply_early_repayment(
                 "mode": request.mode},
     )
     session.flush()
-    on_date = state_of(session, loan, as_of=body.on) if body.on > ctx.today else state
     return EarlyRepaymentOut(
         early_repayment=views.early_repayment(request, on_date, today=ctx.today),
         payoff=owed,
@@ -366,8 +368,8 @@ def grant_holiday(*, session: Session, loan_id: int, body: HolidayIn, ctx: Conte
     holiday = PaymentHolidayRow(loan_id=loan.id, applied_on=ctx.today, start=body.start, months=body.months)
     session.add(holiday)
     session.flush()
-    _engine_accepts(session, loan, max(body.start, ctx.today), "#/from")
-    state = stored_state.refresh(session, loan, business_date=ctx.today)
+    with _refused_at("#/from"):  # the engine checks every holiday of the history, whatever the date
+        state = stored_state.refresh(session, loan, business_date=ctx.today)
     audit.record(
         session,
         actor=ctx.principal.actor,

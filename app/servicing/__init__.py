@@ -25,7 +25,7 @@ from app.servicing.model import (
     Revision,
     Terms,
 )
-from app.servicing.payoff import payoff
+from app.servicing.payoff import payoff, payoff_of
 
 __all__ = [
     "BUCKETS",
@@ -52,6 +52,7 @@ __all__ = [
     "dpd_bucket",
     "needs_replay",
     "payoff",
+    "payoff_of",
     "replay",
     "roll_forward",
 ]

@@ -8,26 +8,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.core.clock import today
-from tests.factories import add_manager, application_body, to_loan
-
-
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.day = day
-
-    def __call__(self) -> date:
-        return self.day
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    c = Clock(today())
-    app.state.clock = c
-    return c
+from tests.factories import Clock, add_manager, application_body, to_loan
 
 
 @pytest.fixture

@@ -22,22 +22,7 @@ from app.loans.close_of_business import STATE_COLUMNS, close_day, crossings, pas
 from app.loans.history import state_of
 from app.loans.table import LoanRow
 from app.servicing import book_state
-from tests.factories import add_manager, application_body, to_loan
-
-
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.day = day
-
-    def __call__(self) -> date:
-        return self.day
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    c = Clock(today())
-    app.state.clock = c
-    return c
+from tests.factories import Clock, add_manager, application_body, to_loan
 
 
 @pytest.fixture

@@ -11,28 +11,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.core.clock import today
 from app.loans.close_of_business import close_day
-from tests.factories import add_manager, application_body, to_loan
+from tests.factories import Clock, add_manager, application_body, to_loan
 from tests.risk.support import last_day
-
-
-class Clock:
-    def __init__(self, day: date) -> None:
-        self.day = day
-
-    def __call__(self) -> date:
-        return self.day
-
-
-@pytest.fixture
-def clock(app: FastAPI) -> Clock:
-    c = Clock(today())
-    app.state.clock = c
-    return c
 
 
 def advance(clock: Clock, settings, engine, to: date) -> None:
