@@ -2,82 +2,100 @@
 
 ``app.servicing.roll_forward`` moves a loan with no event in the step by a linear law;
 for most of the book on most days that is all a close does. Here the same law runs as one
-``UPDATE`` per chunk, in exact ``numeric`` arithmetic (the accrual units pass 64 bits), so
-only loans with an event cross into Python. It covers steps of at most 30 days on
-actual/365 (at most one bucket boundary is crossed, dated as ``crossings`` dates it);
-anything else takes the Python path. ``tests/loans`` hold the stored state equal to a
-fresh replay on PostgreSQL, where this path runs.
+``UPDATE`` per chunk, in exact ``numeric`` arithmetic (the accrual units pass 64 bits), with
+the delinquency rule's SQL form (``app.models.book_rule_sql``), so only loans with an event
+cross into Python. It covers steps of at most 30 days on actual/365 (at most one bucket
+boundary is crossed, dated as ``crossings`` dates it); anything else takes the Python path.
+``tests/loans`` hold the stored state equal to a fresh replay on PostgreSQL, where this runs.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Numeric, String, and_, case, cast, func, insert, literal, or_, select, update
 from sqlmodel import Session
 
+from app.models.book_rule_sql import LOAN, bucket_of, days_past_due_on, status_of
+from app.models.loan_book import BucketTransitionRow
 from app.servicing.accrual import DEN, actual_weight, daily_weight
-from app.servicing.delinquency import FPD_DAYS, PROBLEM_DPD
+from app.servicing.delinquency import BUCKET_UPPER_DPD, BUCKETS, FPD_DAYS
 
 MAX_STEP_DAYS = 30
+TRANSITION = BucketTransitionRow.__table__  # type: ignore[attr-defined]
 
-_ELIGIBLE = """
-    id BETWEEN :first AND :last AND status <> 'closed' AND state_date = :start AND issue_date <= :day
-    AND (next_event_date IS NULL OR next_event_date > :day) AND day_count = 'actual/365'
-"""
-_DPD = "(CASE WHEN overdue_since_day IS NOT NULL AND overdue_since_day < :day_ord " \
-       "THEN :day_ord - overdue_since_day ELSE 0 END)"
-_BUCKET = (f"(CASE WHEN {_DPD} = 0 THEN 'current' WHEN {_DPD} <= 30 THEN '1-30' WHEN {_DPD} <= 60 THEN '31-60' "
-           f"WHEN {_DPD} <= 90 THEN '61-90' ELSE '90+' END)")
-_UPPER = "(CASE bucket WHEN 'current' THEN 1 WHEN '1-30' THEN 31 WHEN '31-60' THEN 61 ELSE 91 END)"
 
-_TRANSITIONS = text(f"""
-    INSERT INTO loan_bucket_transition (loan_id, "on", from_bucket, to_bucket)
-    SELECT id, LEAST(GREATEST(oldest_unpaid_due + {_UPPER}, :start + 1), :day), bucket, {_BUCKET}
-    FROM loan WHERE {_ELIGIBLE} AND bucket <> {_BUCKET}
-""")  # noqa: S608 - constant SQL, values bound
+def _eligible(first_id: int, last_id: int, start: date, day: date) -> Any:
+    c = LOAN.c
+    return and_(
+        c.id.between(first_id, last_id), c.status != "closed", c.state_date == start, c.issue_date <= day,
+        or_(c.next_event_date.is_(None), c.next_event_date > day), c.day_count == "actual/365",
+    )
 
-_UNITS = "(accrual_units::numeric + interest_base::numeric * annual_rate * :w)"
-_PENALTY = ("(penalty_units::numeric + CASE WHEN penalty_rate > 0 AND penalty_base > 0 THEN penalty_base::numeric"
-            " * penalty_rate * (CASE penalty_basis WHEN 'annual' THEN :w ELSE :w_daily END) ELSE 0 END)")
-_ROUND = "floor(({units} + :half) / :den)::bigint"
 
-_UPDATE = text(f"""
-    UPDATE loan SET
-        state_date = :day,
-        overdue_principal = overdue_principal + due_today_principal,
-        overdue_interest = overdue_interest + due_today_interest,
-        overdue_fee = overdue_fee + due_today_fee,
-        due_today_principal = 0, due_today_interest = 0, due_today_fee = 0,
-        days_past_due = {_DPD},
-        bucket = {_BUCKET},
-        status = CASE WHEN {_DPD} > :problem THEN 'problem' ELSE 'active' END,
-        first_payment_default = fpd_applies AND :day >= first_due_date + :fpd_days
-            AND (first_settled_on IS NULL OR first_settled_on > first_due_date + :fpd_days),
-        next_due_date = upcoming_due_date,
-        next_due_amount = upcoming_due_amount,
-        accrual_units = {_UNITS}::text,
-        accrued_interest = {_ROUND.format(units=_UNITS)} + carried_interest,
-        penalty_units = {_PENALTY}::text,
-        penalty_accrued = {_ROUND.format(units=_PENALTY)}
-    WHERE {_ELIGIBLE}
-""")  # noqa: S608 - constant SQL, values bound
+def _units(stored: Any, base: Any, rate: Any, weight: Any) -> Any:
+    return cast(stored, Numeric) + cast(base, Numeric) * cast(rate, Numeric) * weight
+
+
+def _kopecks(units: Any) -> Any:
+    """``accrual.to_kopecks``: half up, once."""
+    return cast(func.floor((units + DEN // 2) / DEN), Numeric(38, 0))
 
 
 def roll_forward_in_sql(session: Session, day: date, first_id: int, last_id: int) -> tuple[int, int]:
     """Step every event-free loan of the chunk to the end of ``day``: (loans, transitions)."""
+    c = LOAN.c
     starts = session.execute(
-        text("SELECT DISTINCT state_date FROM loan WHERE id BETWEEN :first AND :last AND status <> 'closed' "
-             "AND state_date < :day AND state_date >= :earliest"),
-        {"first": first_id, "last": last_id, "day": day, "earliest": day - timedelta(days=MAX_STEP_DAYS)},
+        select(c.state_date).distinct().where(
+            c.id.between(first_id, last_id), c.status != "closed", c.state_date < day,
+            c.state_date >= day - timedelta(days=MAX_STEP_DAYS),
+        )
     ).scalars().all()
+    dpd = days_past_due_on(day)
+    bucket = bucket_of(dpd)
     loans = transitions = 0
     for start in starts:
-        params = {
-            "first": first_id, "last": last_id, "start": start, "day": day, "day_ord": day.toordinal(),
-            "w": actual_weight(start, day), "w_daily": daily_weight(start, day), "half": DEN // 2, "den": DEN,
-            "problem": PROBLEM_DPD, "fpd_days": FPD_DAYS,
-        }
-        transitions += session.execute(_TRANSITIONS, params).rowcount  # type: ignore[attr-defined]
-        loans += session.execute(_UPDATE, params).rowcount  # type: ignore[attr-defined]
+        where = _eligible(first_id, last_id, start, day)
+        # the day the one boundary was crossed: oldest unpaid due + the old bucket's bound + 1
+        upper = case(*[(c.bucket == b, u + 1) for b, u in zip(BUCKETS, BUCKET_UPPER_DPD, strict=True) if u is not None])
+        crossed = func.least(func.greatest(c.oldest_unpaid_due + upper, literal(start) + 1), literal(day))
+        added = session.execute(
+            insert(TRANSITION).from_select(
+                ["loan_id", "on", "from_bucket", "to_bucket"],
+                select(c.id, crossed, c.bucket, bucket).where(where, c.bucket != bucket),
+            ).returning(TRANSITION.c.id)
+        )
+        transitions += len(added.all())
+        w, w_daily = actual_weight(start, day), daily_weight(start, day)
+        interest = _units(c.accrual_units, c.interest_base, c.annual_rate, w)
+        penalty_weight = case((c.penalty_basis == "annual", w), else_=w_daily)
+        penalty = cast(c.penalty_units, Numeric) + case(
+            (and_(c.penalty_rate > 0, c.penalty_base > 0),
+             cast(c.penalty_base, Numeric) * cast(c.penalty_rate, Numeric) * penalty_weight),
+            else_=0,
+        )
+        fpd_day = c.first_due_date + FPD_DAYS
+        loans += session.execute(
+            update(LOAN).where(where).values(
+                state_date=day,
+                overdue_principal=c.overdue_principal + c.due_today_principal,
+                overdue_interest=c.overdue_interest + c.due_today_interest,
+                overdue_fee=c.overdue_fee + c.due_today_fee,
+                due_today_principal=0, due_today_interest=0, due_today_fee=0,
+                days_past_due=dpd,
+                bucket=bucket,
+                status=status_of(dpd),
+                first_payment_default=and_(
+                    c.fpd_applies, literal(day) >= fpd_day,
+                    or_(c.first_settled_on.is_(None), c.first_settled_on > fpd_day),
+                ),
+                next_due_date=c.upcoming_due_date,
+                next_due_amount=c.upcoming_due_amount,
+                accrual_units=cast(interest, String),
+                accrued_interest=_kopecks(interest) + c.carried_interest,
+                penalty_units=cast(penalty, String),
+                penalty_accrued=_kopecks(penalty),
+            ).execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
     return loans, transitions

@@ -38,6 +38,7 @@ from app.loans.close_of_business import closed_through, month_end
 from app.loans.history import load, up_to
 from app.loans.table import EarlyRepaymentRow, LoanRow, MonthEndRow, PaymentHolidayRow
 from app.managers.table import ManagerPlanRow
+from app.models.book_rule_sql import bucket_index_of, days_past_due_on
 from app.servicing import replay
 from app.servicing.delinquency import BUCKET_UPPER_DPD, BUCKETS, PROBLEM_DPD
 
@@ -138,16 +139,9 @@ def _bucket_index(bucket: Any) -> Any:
     return case(*[(bucket == b, i) for i, b in enumerate(BUCKETS)], else_=0)
 
 
-def _dpd_bucket(dpd: Any) -> Any:
-    """The bucket index of a days-past-due expression, from the rule's own bounds."""
-    whens = [(dpd <= upper, i) for i, upper in enumerate(BUCKET_UPPER_DPD) if upper is not None]
-    return case(*whens, else_=len(BUCKETS) - 1)
-
-
 def _stored(session: Session, as_of: date, manager_id: str | None) -> tuple[list[tuple[Any, ...]], list[LoanRow]]:
     """Cells of the stored state (rolled forward in SQL where the close has not run yet), and
     the loans with an event in that gap, which only a replay can bring to ``as_of``."""
-    day = as_of.toordinal()
     stale = and_(col(LoanRow.status) != "closed", col(LoanRow.state_date) < as_of)
     # An event before as_of changes the state (an instalment fell due and is unpaid, an
     # early repayment ran): replay. An event ON as_of that is only an instalment falling due
@@ -160,9 +154,7 @@ def _stored(session: Session, as_of: date, manager_id: str | None) -> tuple[list
         exists().where(col(PaymentHolidayRow.loan_id) == col(LoanRow.id)),
     )
     event = and_(next_event.is_not(None), or_(next_event < as_of, and_(next_event == as_of, special)))
-    since = col(LoanRow.overdue_since_day)
-    rolled_dpd = case((and_(since.is_not(None), since < day), day - since), else_=0)
-    bucket = case((stale, _dpd_bucket(rolled_dpd)), else_=_bucket_index(col(LoanRow.bucket)))
+    bucket = case((stale, bucket_index_of(days_past_due_on(as_of))), else_=_bucket_index(col(LoanRow.bucket)))
     # roll_forward's law: a first instalment still unsettled at its deadline is a default
     fpd = case(
         (
